@@ -1,0 +1,83 @@
+//! ADVANCE.AI token authentication: `signature = hex(SHA-256(accessKey ‖ secretKey ‖ timestamp))`.
+//!
+//! The `generate-token` request sends `accessKey`, `signature`, `timestamp` (13-digit
+//! milliseconds, the same value that was signed) and optionally `periodSecond`.
+//!
+//! ```
+//! use sigil_signing::{SecretKey, TimestampMillis, advance::AdvanceSigner};
+//! // The published example of the token document.
+//! let signer = AdvanceSigner::new("19f3bfc87cdb9c33", &SecretKey::new(b"440cc5dee302a30b")?);
+//! let sig = signer.sign(TimestampMillis::new(1_665_683_270_207)?);
+//! assert_eq!(sig.as_str(), "22e20a4519cad37ecd5abb5c666828b2cfb06764ec3734c5faa5132c5e369585");
+//! assert!(signer.verify(TimestampMillis::new(1_665_683_270_207)?, sig.as_bytes()).is_ok());
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use crate::sha256::Sha256Stream;
+use crate::{HexSignature, SecretKey, SignatureMismatch, TimestampMillis, encode};
+
+/// Signs ADVANCE `generate-token` requests for one credential pair.
+///
+/// The constant `accessKey ‖ secretKey` prefix is hashed once at construction: whole blocks
+/// become a SHA-256 midstate, the remainder waits in a buffer, so each signature only writes
+/// the 13 timestamp digits and pads. The precomputed state is secret-derived: it is wiped on
+/// drop and never printed.
+#[derive(Clone)]
+pub struct AdvanceSigner {
+    prefix: Sha256Stream,
+}
+
+impl AdvanceSigner {
+    /// Precomputes the signer for `access_key` and `secret_key`.
+    pub fn new(access_key: &str, secret_key: &SecretKey) -> Self {
+        let mut prefix = Sha256Stream::new();
+        prefix.update(access_key.as_bytes());
+        prefix.update(secret_key.expose_secret());
+        Self { prefix }
+    }
+
+    /// The signature for `timestamp`.
+    #[inline]
+    pub fn sign(&self, timestamp: TimestampMillis) -> HexSignature {
+        let mut h = self.prefix.clone();
+        h.update(&timestamp.to_digits());
+        HexSignature::from_ascii(encode::hex32(&h.finalize()))
+    }
+
+    /// Checks a received signature (hex, either case) in constant time.
+    #[inline]
+    pub fn verify(
+        &self,
+        timestamp: TimestampMillis,
+        received: &[u8],
+    ) -> Result<(), SignatureMismatch> {
+        self.sign(timestamp).verify(received)
+    }
+}
+
+impl fmt::Debug for AdvanceSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdvanceSigner(<redacted>)")
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for AdvanceSigner {}
+
+/// One-shot form of [`AdvanceSigner::sign`].
+#[inline]
+pub fn sign(access_key: &str, secret_key: &SecretKey, timestamp: TimestampMillis) -> HexSignature {
+    AdvanceSigner::new(access_key, secret_key).sign(timestamp)
+}
+
+/// One-shot form of [`AdvanceSigner::verify`].
+#[inline]
+pub fn verify(
+    access_key: &str,
+    secret_key: &SecretKey,
+    timestamp: TimestampMillis,
+    received: &[u8],
+) -> Result<(), SignatureMismatch> {
+    AdvanceSigner::new(access_key, secret_key).verify(timestamp, received)
+}

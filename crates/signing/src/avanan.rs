@@ -1,0 +1,192 @@
+//! Avanan (Check Point HEC) `x-av-sig`.
+//!
+//! * `/v1.0/auth`: `hex(SHA-256(base64(x-av-req-id ‖ x-av-app-id ‖ x-av-date ‖ secret)))`.
+//! * every later request: `hex(SHA-256(base64(x-av-req-id ‖ x-av-app-id ‖ x-av-date ‖
+//!   request_string ‖ secret)))`, where `request_string` is the path as sent on the wire
+//!   (percent-encoded, starting at `/v1.0/`) plus `?query` when there is one. The body is not
+//!   signed.
+//!
+//! The date is signed exactly as sent in `x-av-date`; this crate never formats or reads time.
+//! The base64 step streams into the hash: 48 input bytes become one 64-byte block, and no
+//! buffer of the whole string exists.
+//!
+//! ```
+//! use sigil_signing::{SecretKey, avanan::AvananSigner};
+//! // The published example (its secret is `my_avanan_secret`, see the errata).
+//! let signer = AvananSigner::new(SecretKey::new(b"my_avanan_secret")?);
+//! let sig = signer.sign_auth("d290f1ee-6c54-4b01-90e6", "US:myapp29", "2021-04-10T00:00:00.000Z");
+//! assert_eq!(sig.as_str(), "2462b23346ab0642b65d7d094aca5fb4c29fd96d0468deceae2704d258e81497");
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use zeroize::Zeroize;
+
+use crate::sha256::Sha256Stream;
+use crate::{HexSignature, SecretKey, SignatureMismatch, encode};
+
+/// The signed request of an Avanan call: `/auth` or a later request with its request string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AvananRequest<'a> {
+    /// `GET /v1.0/auth`: no request string is signed.
+    Auth,
+    /// Any later call: the path as sent (percent-encoded) plus `?query` when present.
+    Request {
+        /// The request string, e.g. `/v1.0/event/query` or `/v1.0/search?x=1`.
+        request_string: &'a str,
+    },
+}
+
+/// Signs Avanan requests with one secret key. The key is wiped on drop and never printed.
+#[derive(Clone)]
+pub struct AvananSigner {
+    secret: SecretKey,
+}
+
+impl AvananSigner {
+    /// A signer owning `secret`.
+    pub fn new(secret: SecretKey) -> Self {
+        Self { secret }
+    }
+
+    /// The `x-av-sig` of one request.
+    #[inline]
+    pub fn sign(
+        &self,
+        req_id: &str,
+        app_id: &str,
+        date: &str,
+        request: AvananRequest<'_>,
+    ) -> HexSignature {
+        sign(&self.secret, req_id, app_id, date, request)
+    }
+
+    /// The `x-av-sig` of `GET /v1.0/auth`.
+    #[inline]
+    pub fn sign_auth(&self, req_id: &str, app_id: &str, date: &str) -> HexSignature {
+        self.sign(req_id, app_id, date, AvananRequest::Auth)
+    }
+
+    /// The `x-av-sig` of a later request.
+    #[inline]
+    pub fn sign_request(
+        &self,
+        req_id: &str,
+        app_id: &str,
+        date: &str,
+        request_string: &str,
+    ) -> HexSignature {
+        self.sign(
+            req_id,
+            app_id,
+            date,
+            AvananRequest::Request { request_string },
+        )
+    }
+
+    /// Checks a received `x-av-sig` (hex, either case) in constant time.
+    #[inline]
+    pub fn verify(
+        &self,
+        req_id: &str,
+        app_id: &str,
+        date: &str,
+        request: AvananRequest<'_>,
+        received: &[u8],
+    ) -> Result<(), SignatureMismatch> {
+        self.sign(req_id, app_id, date, request).verify(received)
+    }
+}
+
+impl fmt::Debug for AvananSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AvananSigner(<redacted>)")
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for AvananSigner {}
+
+/// SHA-256 of the standard padded base64 of everything fed to it, without materialising
+/// the base64 text: input is staged 48 bytes at a time, which encode to exactly one block.
+struct Base64ThenSha256 {
+    hash: Sha256Stream,
+    stage: [u8; 48],
+    staged: usize,
+}
+
+impl Base64ThenSha256 {
+    #[inline]
+    fn new() -> Self {
+        Self {
+            hash: Sha256Stream::new(),
+            stage: [0; 48],
+            staged: 0,
+        }
+    }
+
+    #[inline]
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let take = (self.stage.len() - self.staged).min(data.len());
+            self.stage[self.staged..self.staged + take].copy_from_slice(&data[..take]);
+            self.staged += take;
+            data = &data[take..];
+            if self.staged == self.stage.len() {
+                let mut block = encode::base64_48(&self.stage);
+                self.hash.update_block(&block);
+                block.zeroize();
+                self.staged = 0;
+            }
+        }
+    }
+
+    #[inline]
+    fn finalize(mut self) -> [u8; 32] {
+        let mut tail = [0u8; 64];
+        let n = encode::base64_tail(&self.stage[..self.staged], &mut tail);
+        let mut hash = core::mem::replace(&mut self.hash, Sha256Stream::new());
+        hash.update(&tail[..n]);
+        tail.zeroize();
+        hash.finalize()
+    }
+}
+
+impl Drop for Base64ThenSha256 {
+    fn drop(&mut self) {
+        self.stage.zeroize();
+    }
+}
+
+/// One-shot form of [`AvananSigner::sign`].
+#[inline]
+pub fn sign(
+    secret: &SecretKey,
+    req_id: &str,
+    app_id: &str,
+    date: &str,
+    request: AvananRequest<'_>,
+) -> HexSignature {
+    let mut h = Base64ThenSha256::new();
+    h.update(req_id.as_bytes());
+    h.update(app_id.as_bytes());
+    h.update(date.as_bytes());
+    if let AvananRequest::Request { request_string } = request {
+        h.update(request_string.as_bytes());
+    }
+    h.update(secret.expose_secret());
+    HexSignature::from_ascii(encode::hex32(&h.finalize()))
+}
+
+/// One-shot form of [`AvananSigner::verify`].
+#[inline]
+pub fn verify(
+    secret: &SecretKey,
+    req_id: &str,
+    app_id: &str,
+    date: &str,
+    request: AvananRequest<'_>,
+    received: &[u8],
+) -> Result<(), SignatureMismatch> {
+    sign(secret, req_id, app_id, date, request).verify(received)
+}

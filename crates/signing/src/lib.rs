@@ -1,0 +1,42 @@
+//! Allocation-free signers and constant-time verifiers for three vendor APIs:
+//!
+//! * [`advance`]: ADVANCE.AI token authentication, `hex(SHA-256(accessKey ‖ secretKey ‖ timestamp))`;
+//! * [`aet`]: AET requests, `base64(HMAC-SHA256(secret, timestamp ‖ METHOD ‖ requestPath ‖ body))`;
+//! * [`avanan`]: Avanan `x-av-sig`, `hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ [requestString] ‖ secret)))`.
+//!
+//! The crate is `#![no_std]`, needs no allocator, and never reads a clock or a random
+//! source: timestamps, dates and request ids are passed in. Signatures are fixed-size stack
+//! values ([`HexSignature`], [`Base64Signature`]) that display as the text to send.
+//! Secrets are [`SecretKey`]s: redacted in `Debug`, zeroed on drop; signers that precompute
+//! secret-derived state redact and wipe it too. Verification compares in constant time, and
+//! a malformed received value is simply a [`SignatureMismatch`].
+//!
+//! ```
+//! use sigil_signing::{SecretKey, TimestampMillis, advance};
+//! let sig = advance::sign(
+//!     "sampleaccesskey",
+//!     &SecretKey::new(b"samplesecretkey")?,
+//!     TimestampMillis::new(1_665_993_522_952)?,
+//! );
+//! assert_eq!(sig.to_string(), "02209bbeaf0d0a3dd587f6a1ba22f84c98d142e3b545e77db7e4906ca56349f5");
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod advance;
+pub mod aet;
+pub mod avanan;
+mod encode;
+mod output;
+mod secret;
+mod sha256;
+mod timestamp;
+mod verify;
+
+pub use output::{Base64Signature, HexSignature, SignatureMismatch};
+pub use secret::{MAX_SECRET_LEN, SecretKey, SecretKeyError};
+pub use timestamp::{TimestampError, TimestampMillis};

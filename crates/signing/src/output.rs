@@ -1,0 +1,80 @@
+//! Signatures as fixed-size stack values that display as the text sent on the wire.
+
+use core::fmt;
+
+/// Why a received signature does not match.
+///
+/// One variant on purpose: a malformed value (wrong length, not hex, not base64) and a
+/// well-formed but wrong one are both simply invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("signature mismatch")]
+pub struct SignatureMismatch;
+
+macro_rules! ascii_signature {
+    ($(#[$doc:meta])* $name:ident, $len:expr, fold_case: $fold:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            /// Length of the encoded text in bytes.
+            pub const LEN: usize = $len;
+
+            #[inline]
+            pub(crate) const fn from_ascii(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
+            /// The encoded text.
+            #[inline]
+            pub fn as_str(&self) -> &str {
+                // Built only from the ASCII alphabets of `crate::encode`.
+                core::str::from_utf8(&self.0).unwrap_or("")
+            }
+
+            /// The encoded text as bytes.
+            #[inline]
+            pub const fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+
+            /// Compares `received` with this signature in constant time.
+            #[inline]
+            pub fn verify(&self, received: &[u8]) -> Result<(), SignatureMismatch> {
+                crate::verify::ct_equal(&self.0, received, $fold)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.as_str())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+    };
+}
+
+ascii_signature!(
+    /// A lower-case hex SHA-256 signature (ADVANCE `signature`, Avanan `x-av-sig`): 64 characters.
+    HexSignature,
+    64,
+    fold_case: true
+);
+
+ascii_signature!(
+    /// A standard padded base64 HMAC-SHA256 signature (AET `signature` header): 44 characters.
+    Base64Signature,
+    44,
+    fold_case: false
+);

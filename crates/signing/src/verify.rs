@@ -1,0 +1,33 @@
+//! Constant-time comparison of a computed signature with a received one.
+
+use subtle::ConstantTimeEq;
+
+use crate::SignatureMismatch;
+
+/// Compares the computed `expected` text with `received`, in time independent of where
+/// they differ. Only the length (public: it is fixed per scheme) short-circuits. With
+/// `fold_case` (hex, whose digits carry no case) upper-case ASCII in `received` is lowered
+/// first; `expected` is then lower case.
+#[inline]
+pub(crate) fn ct_equal<const N: usize>(
+    expected: &[u8; N],
+    received: &[u8],
+    fold_case: bool,
+) -> Result<(), SignatureMismatch> {
+    let Ok(received) = <&[u8; N]>::try_from(received) else {
+        return Err(SignatureMismatch);
+    };
+    // Lower-case only ASCII upper-case letters, branch-free per byte.
+    let mut folded = *received;
+    if fold_case {
+        for b in &mut folded {
+            let is_upper = b.wrapping_sub(b'A') < 26;
+            *b |= u8::from(is_upper) << 5;
+        }
+    }
+    if bool::from(expected.ct_eq(&folded)) {
+        Ok(())
+    } else {
+        Err(SignatureMismatch)
+    }
+}
