@@ -32,7 +32,7 @@ fn tamper(sig: &str, index: usize, with: u8) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn advance_matches_reference(ak in text(), sk in secret(), ts in timestamp(), at in any::<usize>(), with in any::<u8>()) {

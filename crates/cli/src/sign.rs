@@ -1,0 +1,468 @@
+//! `sigil sign …` and `sigil verify …`.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
+use sigil_signing::avanan::{AvananRequest, AvananSigner};
+use sigil_signing::{
+    Base64Signature, HexSignature, SecretKey, SignatureMismatch, TimestampMillis,
+    advance::AdvanceSigner,
+};
+
+use crate::CliError;
+use crate::clock::{Clock, avanan_date_of, timestamp_of};
+use crate::secret_input;
+
+/// The secret key argument shared by every scheme.
+#[derive(Debug, Args)]
+pub(crate) struct SecretArg {
+    /// The secret key; `-` reads it from standard input. Defaults to $SIGIL_SECRET_KEY.
+    #[arg(
+        long,
+        env = "SIGIL_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "SK"
+    )]
+    secret_key: Option<String>,
+}
+
+impl SecretArg {
+    fn resolve(&self) -> Result<SecretKey, CliError> {
+        secret_input::resolve(self.secret_key.as_deref(), &mut std::io::stdin().lock())
+    }
+}
+
+/// ADVANCE token signature inputs.
+#[derive(Debug, Args)]
+pub(crate) struct AdvanceArgs {
+    /// The accessKey.
+    #[arg(long, value_name = "AK")]
+    access_key: String,
+    #[command(flatten)]
+    secret: SecretArg,
+    /// 13-digit millisecond timestamp (default: now).
+    #[arg(long, value_name = "MS")]
+    timestamp: Option<TimestampMillis>,
+}
+
+/// AET request signature inputs.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("body_source").multiple(false))]
+pub(crate) struct AetArgs {
+    #[command(flatten)]
+    secret: SecretArg,
+    /// HTTP method (any case; signed upper case).
+    #[arg(long, value_name = "M", value_parser = parse_method)]
+    method: String,
+    /// Request path, e.g. `/v3/users` (the leading slash is not signed).
+    #[arg(long, value_name = "P")]
+    path: String,
+    /// Whether the query string of --path is signed (AET's own clients exclude it).
+    #[arg(long, value_enum, default_value_t = QueryArg::Exclude)]
+    query: QueryArg,
+    /// 13-digit millisecond timestamp (default: now).
+    #[arg(long, value_name = "MS")]
+    timestamp: Option<TimestampMillis>,
+    /// The request body, exactly as sent.
+    #[arg(long, value_name = "TEXT", group = "body_source")]
+    body: Option<String>,
+    /// Read the body from a file (streamed, never held whole in memory).
+    #[arg(long, value_name = "F", group = "body_source")]
+    body_file: Option<PathBuf>,
+    /// A multipart upload: signed with an empty body.
+    #[arg(long, group = "body_source")]
+    multipart: bool,
+    /// With --headers: the API token for the `authorization: Bearer …` header.
+    #[arg(long, value_name = "T", env = "SIGIL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+/// Avanan `x-av-sig` inputs.
+#[derive(Debug, Args)]
+pub(crate) struct AvananArgs {
+    /// The Avanan application id (`x-av-app-id`), e.g. `US:myapp29`.
+    #[arg(long, value_name = "ID")]
+    app_id: String,
+    #[command(flatten)]
+    secret: SecretArg,
+    /// `x-av-req-id` (default: a fresh UUID v4).
+    #[arg(long, value_name = "ID")]
+    request_id: Option<String>,
+    /// `x-av-date`, signed exactly as given (default: now, UTC with microseconds, no zone).
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+    /// The request string (path as sent, plus `?query`); absent: the `/v1.0/auth` form.
+    #[arg(long, value_name = "S")]
+    request_string: Option<String>,
+    /// With --headers: the `x-av-token` to send (empty for `/auth`).
+    #[arg(long, value_name = "T", env = "SIGIL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum QueryArg {
+    Exclude,
+    Include,
+}
+
+fn parse_method(s: &str) -> Result<String, String> {
+    // RFC 9110 token characters.
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if !s.is_empty() && s.bytes().all(is_tchar) {
+        Ok(s.to_ascii_uppercase())
+    } else {
+        Err("an HTTP method is one or more token characters, e.g. GET".into())
+    }
+}
+
+/// Flags shared by every `sign` scheme.
+#[derive(Debug, Args)]
+pub(crate) struct SignFlags {
+    /// Print everything to send (headers, or ADVANCE's JSON body) instead of the signature.
+    #[arg(long)]
+    headers: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SignCommand {
+    /// ADVANCE `generate-token`: hex(SHA-256(accessKey ‖ secretKey ‖ timestamp)).
+    Advance {
+        #[command(flatten)]
+        args: AdvanceArgs,
+        #[command(flatten)]
+        flags: SignFlags,
+    },
+    /// AET: base64(HMAC-SHA256(secret, timestamp ‖ METHOD ‖ path ‖ body)).
+    Aet {
+        #[command(flatten)]
+        args: AetArgs,
+        #[command(flatten)]
+        flags: SignFlags,
+    },
+    /// Avanan x-av-sig: hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ [requestString] ‖ secret))).
+    Avanan {
+        #[command(flatten)]
+        args: AvananArgs,
+        #[command(flatten)]
+        flags: SignFlags,
+    },
+}
+
+/// The received signature for `verify`.
+#[derive(Debug, Args)]
+pub(crate) struct SignatureArg {
+    /// The signature to check.
+    #[arg(long, value_name = "SIG")]
+    signature: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VerifyCommand {
+    /// Verify an ADVANCE signature (--timestamp required).
+    Advance {
+        #[command(flatten)]
+        args: AdvanceArgs,
+        #[command(flatten)]
+        received: SignatureArg,
+    },
+    /// Verify an AET signature (--timestamp required).
+    Aet {
+        #[command(flatten)]
+        args: AetArgs,
+        #[command(flatten)]
+        received: SignatureArg,
+    },
+    /// Verify an Avanan x-av-sig (--request-id and --date required).
+    Avanan {
+        #[command(flatten)]
+        args: AvananArgs,
+        #[command(flatten)]
+        received: SignatureArg,
+    },
+}
+
+/// The inputs of one signature with every generated value filled in.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per process; the Avanan signer holds its secret inline, off the heap"
+)]
+enum Resolved {
+    Advance {
+        access_key: String,
+        timestamp: TimestampMillis,
+        signer: AdvanceSigner,
+    },
+    Aet {
+        timestamp: TimestampMillis,
+        method: String,
+        path: String,
+        query: QueryPolicy,
+        body: BodySource,
+        token: Option<String>,
+        signer: AetSigner,
+    },
+    Avanan {
+        request_id: String,
+        app_id: String,
+        date: String,
+        request_string: Option<String>,
+        token: Option<String>,
+        signer: AvananSigner,
+    },
+}
+
+/// A signature of either encoding.
+enum AnySignature {
+    Hex(HexSignature),
+    Base64(Base64Signature),
+}
+
+impl AnySignature {
+    fn verify(&self, received: &[u8]) -> Result<(), SignatureMismatch> {
+        match self {
+            AnySignature::Hex(s) => s.verify(received),
+            AnySignature::Base64(s) => s.verify(received),
+        }
+    }
+}
+
+impl std::fmt::Display for AnySignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnySignature::Hex(s) => s.fmt(f),
+            AnySignature::Base64(s) => s.fmt(f),
+        }
+    }
+}
+
+enum BodySource {
+    None,
+    Text(String),
+    File(PathBuf),
+    Multipart,
+}
+
+fn require<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
+    value.ok_or_else(|| CliError::Usage(format!("verify needs {flag} (all inputs are explicit)")))
+}
+
+impl AdvanceArgs {
+    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
+        let timestamp = match (self.timestamp, clock) {
+            (Some(t), _) => t,
+            (None, Some(clock)) => timestamp_of(clock.now())?,
+            (None, None) => require(None, "--timestamp")?,
+        };
+        let signer = AdvanceSigner::new(&self.access_key, &self.secret.resolve()?);
+        Ok(Resolved::Advance {
+            access_key: self.access_key,
+            timestamp,
+            signer,
+        })
+    }
+}
+
+impl AetArgs {
+    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
+        let timestamp = match (self.timestamp, clock) {
+            (Some(t), _) => t,
+            (None, Some(clock)) => timestamp_of(clock.now())?,
+            (None, None) => require(None, "--timestamp")?,
+        };
+        let body = match (self.body, self.body_file, self.multipart) {
+            (Some(text), _, _) => BodySource::Text(text),
+            (_, Some(file), _) => BodySource::File(file),
+            (_, _, true) => BodySource::Multipart,
+            _ => BodySource::None,
+        };
+        Ok(Resolved::Aet {
+            timestamp,
+            method: self.method,
+            path: self.path,
+            query: match self.query {
+                QueryArg::Exclude => QueryPolicy::Exclude,
+                QueryArg::Include => QueryPolicy::Include,
+            },
+            body,
+            token: self.token,
+            signer: AetSigner::new(&self.secret.resolve()?),
+        })
+    }
+}
+
+impl AvananArgs {
+    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
+        let (request_id, date) = match clock {
+            Some(clock) => (
+                self.request_id.unwrap_or_else(|| clock.request_id()),
+                self.date.unwrap_or_else(|| avanan_date_of(clock.now())),
+            ),
+            None => (
+                require(self.request_id, "--request-id")?,
+                require(self.date, "--date")?,
+            ),
+        };
+        Ok(Resolved::Avanan {
+            request_id,
+            app_id: self.app_id,
+            date,
+            request_string: self.request_string,
+            token: self.token,
+            signer: AvananSigner::new(self.secret.resolve()?),
+        })
+    }
+}
+
+impl Resolved {
+    /// The signature.
+    fn signature(&self) -> Result<AnySignature, CliError> {
+        Ok(match self {
+            Resolved::Advance {
+                timestamp, signer, ..
+            } => AnySignature::Hex(signer.sign(*timestamp)),
+            Resolved::Aet {
+                timestamp,
+                method,
+                path,
+                query,
+                body,
+                signer,
+                ..
+            } => {
+                let path = AetRequestPath::new(path, *query);
+                match body {
+                    BodySource::File(file) => {
+                        let mut streaming = signer.start(*timestamp, method, path);
+                        stream_file(file, |chunk| streaming.update(chunk))?;
+                        AnySignature::Base64(streaming.finish())
+                    }
+                    other => {
+                        let body = match other {
+                            BodySource::Text(text) => AetBody::Bytes(text.as_bytes()),
+                            BodySource::Multipart => AetBody::Multipart,
+                            _ => AetBody::None,
+                        };
+                        AnySignature::Base64(signer.sign(&AetRequest {
+                            timestamp: *timestamp,
+                            method,
+                            path,
+                            body,
+                        }))
+                    }
+                }
+            }
+            Resolved::Avanan {
+                request_id,
+                app_id,
+                date,
+                request_string,
+                signer,
+                ..
+            } => {
+                let request = match request_string {
+                    Some(request_string) => AvananRequest::Request { request_string },
+                    None => AvananRequest::Auth,
+                };
+                AnySignature::Hex(signer.sign(request_id, app_id, date, request))
+            }
+        })
+    }
+
+    /// What `--headers` prints: everything the vendor expects, generated values included.
+    fn headers(&self) -> Result<String, CliError> {
+        let signature = self.signature()?;
+        Ok(match self {
+            Resolved::Advance {
+                access_key,
+                timestamp,
+                ..
+            } => serde_json::json!({
+                "accessKey": access_key,
+                "signature": signature.to_string(),
+                "timestamp": timestamp.as_millis(),
+            })
+            .to_string(),
+            Resolved::Aet {
+                timestamp,
+                token,
+                body,
+                ..
+            } => {
+                let content_type = match body {
+                    BodySource::Multipart => "multipart/form-data",
+                    _ => "application/json",
+                };
+                let mut lines = vec![
+                    format!("timestamp: {timestamp}"),
+                    format!("signature: {signature}"),
+                    "accept: application/json".to_owned(),
+                    format!("content-type: {content_type}"),
+                ];
+                if let Some(token) = token {
+                    lines.insert(1, format!("authorization: Bearer {token}"));
+                }
+                lines.join("\n")
+            }
+            Resolved::Avanan {
+                request_id,
+                app_id,
+                date,
+                token,
+                ..
+            } => [
+                format!("x-av-req-id: {request_id}"),
+                format!("x-av-token: {}", token.as_deref().unwrap_or("")),
+                format!("x-av-app-id: {app_id}"),
+                format!("x-av-date: {date}"),
+                format!("x-av-sig: {signature}"),
+            ]
+            .join("\n"),
+        })
+    }
+}
+
+fn stream_file(path: &PathBuf, mut feed: impl FnMut(&[u8])) -> Result<(), CliError> {
+    let input_error = |source| CliError::Input {
+        what: format!("reading --body-file {}", path.display()),
+        source,
+    };
+    let mut file = File::open(path).map_err(input_error)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(input_error)?;
+        if n == 0 {
+            return Ok(());
+        }
+        feed(&buf[..n]);
+    }
+}
+
+/// `sigil sign …`: the signature, or with `--headers` everything to send.
+pub(crate) fn run_sign(cmd: SignCommand, clock: &dyn Clock) -> Result<String, CliError> {
+    let (resolved, flags) = match cmd {
+        SignCommand::Advance { args, flags } => (args.resolve(Some(clock))?, flags),
+        SignCommand::Aet { args, flags } => (args.resolve(Some(clock))?, flags),
+        SignCommand::Avanan { args, flags } => (args.resolve(Some(clock))?, flags),
+    };
+    if flags.headers {
+        resolved.headers()
+    } else {
+        Ok(resolved.signature()?.to_string())
+    }
+}
+
+/// `sigil verify …`: `valid`, or [`CliError::Invalid`].
+pub(crate) fn run_verify(cmd: VerifyCommand) -> Result<String, CliError> {
+    let (resolved, received) = match cmd {
+        VerifyCommand::Advance { args, received } => (args.resolve(None)?, received),
+        VerifyCommand::Aet { args, received } => (args.resolve(None)?, received),
+        VerifyCommand::Avanan { args, received } => (args.resolve(None)?, received),
+    };
+    match resolved.signature()?.verify(received.signature.as_bytes()) {
+        Ok(()) => Ok("valid".to_owned()),
+        Err(SignatureMismatch) => Err(CliError::Invalid),
+    }
+}
