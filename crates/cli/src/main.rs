@@ -3,6 +3,7 @@
 //! Exit codes: 0 success (and `valid`), 1 an invalid signature or a failed call, 2 a usage
 //! error.
 
+mod bench;
 mod clock;
 mod secret_input;
 mod sign;
@@ -28,6 +29,8 @@ enum Command {
     /// Check a received signature: prints `valid` (exit 0) or `invalid` (exit 1).
     #[command(subcommand)]
     Verify(sign::VerifyCommand),
+    /// Measure ns per signature: sigil, the plain reference and the SHA-256 floor, side by side.
+    Bench(bench::BenchArgs),
 }
 
 /// What went wrong, and which exit code it maps to.
@@ -61,6 +64,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Sign(cmd) => sign::run_sign(cmd, &clock::SystemClock),
         Command::Verify(cmd) => sign::run_verify(cmd),
+        Command::Bench(args) => Ok(bench::run(&args)),
     }
 }
 

@@ -185,10 +185,6 @@ pub(crate) enum VerifyCommand {
 }
 
 /// The inputs of one signature with every generated value filled in.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one value per process; the Avanan signer holds its secret inline, off the heap"
-)]
 enum Resolved {
     Advance {
         access_key: String,

@@ -15,18 +15,26 @@
 
 use core::fmt;
 
-use crate::sha256::Sha256Stream;
+use zeroize::Zeroize;
+
+use crate::sha256::{
+    AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, or_u128_at, pad_in_place,
+};
 use crate::{HexSignature, SecretKey, SignatureMismatch, TimestampMillis, encode};
 
 /// Signs ADVANCE `generate-token` requests for one credential pair.
 ///
 /// The constant `accessKey ‖ secretKey` prefix is hashed once at construction: whole blocks
-/// become a SHA-256 midstate, the remainder waits in a buffer, so each signature only writes
-/// the 13 timestamp digits and pads. The precomputed state is secret-derived: it is wiped on
-/// drop and never printed.
+/// become a SHA-256 midstate, and the remaining one or two blocks are laid out complete with
+/// padding and length (the message length is fixed: the timestamp always has 13 digits), so
+/// each signature only writes the 13 digits and compresses. The precomputed state is
+/// secret-derived: it is wiped on drop and never printed.
 #[derive(Clone)]
 pub struct AdvanceSigner {
-    prefix: Sha256Stream,
+    state: [u32; 8],
+    blocks: AlignedBlocks<{ 2 * BLOCK }>,
+    block_count: usize,
+    digits_at: usize,
 }
 
 impl AdvanceSigner {
@@ -35,15 +43,28 @@ impl AdvanceSigner {
         let mut prefix = Sha256Stream::new();
         prefix.update(access_key.as_bytes());
         prefix.update(secret_key.expose_secret());
-        Self { prefix }
+        let (state, mut tail, tail_len, prefix_len) = prefix.into_parts();
+        let mut blocks = AlignedBlocks::ZERO;
+        blocks.0[..tail_len].copy_from_slice(&tail[..tail_len]);
+        tail.zeroize();
+        // tail_len < 64, so 13 digits and the padding always fit in two blocks.
+        let block_count = pad_in_place(&mut blocks.0, tail_len + 13, prefix_len + 13).unwrap_or(2);
+        Self {
+            state,
+            blocks,
+            block_count,
+            digits_at: tail_len,
+        }
     }
 
     /// The signature for `timestamp`.
     #[inline]
     pub fn sign(&self, timestamp: TimestampMillis) -> HexSignature {
-        let mut h = self.prefix.clone();
-        h.update(&timestamp.to_digits());
-        HexSignature::from_ascii(encode::hex32(&h.finalize()))
+        let mut blocks = self.blocks;
+        or_u128_at(&mut blocks.0, self.digits_at, timestamp.digits_le());
+        let mut state = self.state;
+        compress_blocks(&mut state, &blocks.0, self.block_count);
+        HexSignature::from_ascii(encode::hex_state(&state))
     }
 
     /// Checks a received signature (hex, either case) in constant time.
@@ -60,6 +81,13 @@ impl AdvanceSigner {
 impl fmt::Debug for AdvanceSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AdvanceSigner(<redacted>)")
+    }
+}
+
+impl Drop for AdvanceSigner {
+    fn drop(&mut self) {
+        self.state.zeroize();
+        self.blocks.0.zeroize();
     }
 }
 

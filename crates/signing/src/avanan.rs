@@ -21,9 +21,7 @@
 
 use core::fmt;
 
-use zeroize::Zeroize;
-
-use crate::sha256::Sha256Stream;
+use crate::sha256::{AlignedBlocks, BLOCK, IV, compress_blocks, pad_in_place};
 use crate::{HexSignature, SecretKey, SignatureMismatch, encode};
 
 /// The signed request of an Avanan call: `/auth` or a later request with its request string.
@@ -107,11 +105,17 @@ impl fmt::Debug for AvananSigner {
 
 impl zeroize::ZeroizeOnDrop for AvananSigner {}
 
+/// Input bytes staged before encoding: 144 bytes encode to 192 characters, three whole
+/// blocks, which covers a typical Avanan message (UUID, app id, date, path, secret) in one go.
+const STAGE: usize = 144;
+
 /// SHA-256 of the standard padded base64 of everything fed to it, without materialising
-/// the base64 text: input is staged 48 bytes at a time, which encode to exactly one block.
+/// the whole base64 text: input is staged [`STAGE`] bytes at a time, each full stage encodes
+/// to exactly three blocks, and the last stage is encoded straight into padded blocks.
 struct Base64ThenSha256 {
-    hash: Sha256Stream,
-    stage: [u8; 48],
+    state: [u32; 8],
+    blocks_done: u64,
+    stage: AlignedBlocks<STAGE>,
     staged: usize,
 }
 
@@ -119,42 +123,43 @@ impl Base64ThenSha256 {
     #[inline]
     fn new() -> Self {
         Self {
-            hash: Sha256Stream::new(),
-            stage: [0; 48],
+            state: IV,
+            blocks_done: 0,
+            stage: AlignedBlocks::ZERO,
             staged: 0,
         }
     }
 
     #[inline]
     fn update(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
-            let take = (self.stage.len() - self.staged).min(data.len());
-            self.stage[self.staged..self.staged + take].copy_from_slice(&data[..take]);
+        loop {
+            let take = (STAGE - self.staged).min(data.len());
+            self.stage.0[self.staged..self.staged + take].copy_from_slice(&data[..take]);
             self.staged += take;
             data = &data[take..];
-            if self.staged == self.stage.len() {
-                let mut block = encode::base64_48(&self.stage);
-                self.hash.update_block(&block);
-                block.zeroize();
-                self.staged = 0;
+            if data.is_empty() {
+                return;
             }
+            // The stage is full and more input follows: encode it to three whole blocks.
+            let mut blocks = AlignedBlocks::<{ 3 * BLOCK }>::ZERO;
+            encode::base64_into(&self.stage.0, &mut blocks.0);
+            compress_blocks(&mut self.state, &blocks.0, 3);
+            self.blocks_done += 3;
+            self.staged = 0;
         }
     }
 
     #[inline]
-    fn finalize(mut self) -> [u8; 32] {
-        let mut tail = [0u8; 64];
-        let n = encode::base64_tail(&self.stage[..self.staged], &mut tail);
-        let mut hash = core::mem::replace(&mut self.hash, Sha256Stream::new());
-        hash.update(&tail[..n]);
-        tail.zeroize();
-        hash.finalize()
-    }
-}
-
-impl Drop for Base64ThenSha256 {
-    fn drop(&mut self) {
-        self.stage.zeroize();
+    fn finalize(self) -> [u32; 8] {
+        // The last 0..=144 input bytes encode to at most 192 characters; with padding that is
+        // at most four blocks.
+        let mut blocks = AlignedBlocks::<{ 4 * BLOCK }>::ZERO;
+        let n = encode::base64_into(&self.stage.0[..self.staged], &mut blocks.0);
+        let total = self.blocks_done * BLOCK as u64 + n as u64;
+        let count = pad_in_place(&mut blocks.0, n, total).unwrap_or(4);
+        let mut state = self.state;
+        compress_blocks(&mut state, &blocks.0, count);
+        state
     }
 }
 
@@ -175,7 +180,7 @@ pub fn sign(
         h.update(request_string.as_bytes());
     }
     h.update(secret.expose_secret());
-    HexSignature::from_ascii(encode::hex32(&h.finalize()))
+    HexSignature::from_ascii(encode::hex_state(&h.finalize()))
 }
 
 /// One-shot form of [`AvananSigner::verify`].

@@ -1,72 +1,177 @@
-//! Encoders into fixed-size stack buffers.
+//! Hex and base64 encoders into fixed-size stack buffers.
 //!
-//! Hex is a 16-entry table lookup (the `hex` crate's `encode_to_slice` validates lengths and
-//! goes through an iterator, which costs more than the hash it encodes, see
-//! `docs/PERFORMANCE.md`). Base64 is the `base64` crate's standard engine writing into a slice.
+//! Both are written here rather than taken from the `hex` and `base64` crates because, at the
+//! sizes signed here (32-byte digests, 100-byte Avanan messages), those crates' per-call
+//! length checks and loops cost as much as a SHA-256 compression (`hex::encode_to_slice`
+//! ≈ 67 ns for 32 bytes; `base64`'s `encode_slice` ≈ 290 instructions for 32 bytes; see
+//! `docs/PERFORMANCE.md`). Both are tested against those crates for every length.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
-
-/// Lower-case hex of a 32-byte digest.
+/// Lower-case hex of four bytes, eight characters at once in a `u64` (SWAR): the nibbles are
+/// spread one per byte, then `'0'` is added, plus `'a' - '0' - 10` where a nibble is ≥ 10.
 #[inline]
-pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+const fn hex_of_u32(v: u32) -> [u8; 8] {
+    let mut x = v as u64;
+    x = ((x & 0xffff_0000) << 16) | (x & 0x0000_ffff);
+    x = ((x & 0x0000_ff00_0000_ff00) << 8) | (x & 0x0000_00ff_0000_00ff);
+    x = ((x & 0x00f0_00f0_00f0_00f0) << 4) | (x & 0x000f_000f_000f_000f);
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    (x + 0x3030_3030_3030_3030 + letters * (b'a' - b'0' - 10) as u64).to_be_bytes()
+}
+
+/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
+#[inline]
+pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX_LOWER[usize::from(b >> 4)];
-        pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
+    for (chunk, word) in out.chunks_exact_mut(8).zip(state) {
+        chunk.copy_from_slice(&hex_of_u32(*word));
     }
     out
+}
+
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Two base64 characters for every 12-bit value, little-endian in a `u16` (first character
+/// in the low byte): 8 KiB, built at compile time.
+static BASE64_PAIRS: [u16; 4096] = {
+    let mut table = [0u16; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        table[i] = BASE64_ALPHABET[i >> 6] as u16 | ((BASE64_ALPHABET[i & 63] as u16) << 8);
+        i += 1;
+    }
+    table
+};
+
+/// Eight base64 characters of six input bytes (the low 48 bits of `v`, big-endian order),
+/// in memory order.
+#[inline(always)]
+fn base64_of_48_bits(v: u64) -> [u8; 8] {
+    let pair = |shift: u32| u64::from(BASE64_PAIRS[((v >> shift) & 0xfff) as usize]);
+    (pair(36) | (pair(24) << 16) | (pair(12) << 32) | (pair(0) << 48)).to_le_bytes()
+}
+
+/// Length of the standard padded base64 of `n` bytes.
+#[inline]
+pub(crate) const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// Standard padded base64 of `input` into the start of `out`; returns the encoded length.
+///
+/// `out` must hold [`base64_len`]`(input.len())` bytes; a shorter `out` is filled as far as
+/// it goes and the length written is returned (the signers always size it exactly).
+#[inline]
+pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
+    let (groups, rest) = input.as_chunks::<6>();
+    let (out_groups, _) = out.as_chunks_mut::<8>();
+    let mut written = 0;
+    for (dst, g) in out_groups.iter_mut().zip(groups) {
+        let v = u64::from_be_bytes([0, 0, g[0], g[1], g[2], g[3], g[4], g[5]]);
+        *dst = base64_of_48_bits(v);
+        written += 8;
+    }
+    if written < groups.len() * 8 {
+        return written;
+    }
+    // 0 to 5 remaining bytes: 0, 4 or 8 more characters, with padding.
+    let tail: [u8; 8] = match *rest {
+        [] => return written,
+        [a] => {
+            let [c0, c1, ..] = pair_chars(u32::from(a) << 4);
+            [c0, c1, b'=', b'=', 0, 0, 0, 0]
+        }
+        [a, b] => {
+            let v = (u32::from(a) << 10) | (u32::from(b) << 2);
+            let [c0, c1] = pair_chars(v >> 6);
+            let [c2, _] = pair_chars((v & 0x3f) << 6);
+            [c0, c1, c2, b'=', 0, 0, 0, 0]
+        }
+        [a, b, c] => {
+            let [c0, c1, c2, c3, ..] =
+                base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, 0, 0, 0]));
+            [c0, c1, c2, c3, 0, 0, 0, 0]
+        }
+        [a, b, c, d] => {
+            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, d, 0, 0]));
+            [x[0], x[1], x[2], x[3], x[4], x[5], b'=', b'=']
+        }
+        [a, b, c, d, e, ..] => {
+            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, d, e, 0]));
+            [x[0], x[1], x[2], x[3], x[4], x[5], x[6], b'=']
+        }
+    };
+    let n = base64_len(rest.len());
+    let end = (written + n).min(out.len());
+    out[written..end].copy_from_slice(&tail[..end - written]);
+    end
+}
+
+#[inline(always)]
+fn pair_chars(v12: u32) -> [u8; 2] {
+    BASE64_PAIRS[(v12 & 0xfff) as usize].to_le_bytes()
 }
 
 /// Standard padded base64 of a 32-byte digest (always 44 characters).
 #[inline]
 pub(crate) fn base64_32(bytes: &[u8; 32]) -> [u8; 44] {
-    let mut out = [0u8; 44];
-    // 32 bytes always encode to exactly 44 characters, so the slice is always large enough
-    // and the result can be ignored.
-    let _ = STANDARD.encode_slice(bytes, &mut out);
-    out
-}
-
-/// Standard base64 of exactly 48 bytes: 64 characters, one SHA-256 block, no padding.
-#[inline]
-pub(crate) fn base64_48(bytes: &[u8; 48]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    let _ = STANDARD.encode_slice(bytes, &mut out);
-    out
-}
-
-/// Standard padded base64 of fewer than 48 bytes into `out`; returns the encoded length.
-#[inline]
-pub(crate) fn base64_tail(bytes: &[u8], out: &mut [u8; 64]) -> usize {
-    STANDARD.encode_slice(bytes, out).unwrap_or(0)
+    let mut out = [0u8; 48];
+    base64_into(bytes, &mut out);
+    let mut exact = [0u8; 44];
+    exact.copy_from_slice(&out[..44]);
+    exact
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
 
     #[test]
     fn hex_matches_hex_crate() {
         let bytes: [u8; 32] = core::array::from_fn(|i| (i * 37 + 11) as u8);
-        assert_eq!(hex32(&bytes).as_slice(), hex::encode(bytes).as_bytes());
+        let words: [u32; 8] = core::array::from_fn(|i| {
+            u32::from_be_bytes([
+                bytes[4 * i],
+                bytes[4 * i + 1],
+                bytes[4 * i + 2],
+                bytes[4 * i + 3],
+            ])
+        });
+        assert_eq!(hex_state(&words).as_slice(), hex::encode(bytes).as_bytes());
+        for v in [
+            0u32,
+            9,
+            10,
+            15,
+            0x0909_0909,
+            0xaaaa_aaaa,
+            0xffff_ffff,
+            0x1234_abcd,
+        ] {
+            assert_eq!(hex_of_u32(v).as_slice(), std::format!("{v:08x}").as_bytes());
+        }
     }
 
     #[test]
-    fn base64_helpers_match_base64_crate() {
-        let bytes: [u8; 48] = core::array::from_fn(|i| (i * 91 + 5) as u8);
+    fn base64_matches_base64_crate_for_every_length() {
+        use base64::Engine as _;
+        let standard = base64::engine::general_purpose::STANDARD;
+        let bytes: [u8; 200] = core::array::from_fn(|i| (i * 91 + 5) as u8);
         let b32: [u8; 32] = core::array::from_fn(|i| bytes[i]);
-        assert_eq!(base64_32(&b32).as_slice(), STANDARD.encode(b32).as_bytes());
-        assert_eq!(
-            base64_48(&bytes).as_slice(),
-            STANDARD.encode(bytes).as_bytes()
-        );
-        for len in 0..48 {
-            let mut out = [0u8; 64];
-            let n = base64_tail(&bytes[..len], &mut out);
-            assert_eq!(&out[..n], STANDARD.encode(&bytes[..len]).as_bytes());
+        assert_eq!(base64_32(&b32).as_slice(), standard.encode(b32).as_bytes());
+        for len in 0..=200 {
+            let mut out = [0u8; 272];
+            let n = base64_into(&bytes[..len], &mut out);
+            assert_eq!(n, base64_len(len));
+            assert_eq!(
+                &out[..n],
+                standard.encode(&bytes[..len]).as_bytes(),
+                "len {len}"
+            );
         }
+        // A short output buffer is filled as far as it goes, never overrun.
+        let mut short = [0u8; 10];
+        assert!(base64_into(&bytes[..30], &mut short) <= 10);
     }
 }

@@ -47,32 +47,52 @@ impl TimestampMillis {
         self.0
     }
 
-    /// The 13 ASCII digits, written without division loops or branches.
+    /// The 13 ASCII digits, computed without loops or branches.
     #[inline]
     pub const fn to_digits(self) -> [u8; 13] {
-        // Split into three parts the compiler turns into multiplications, then
-        // write each part's digits with constant divisors.
-        let v = self.0;
-        let hi = (v / 100_000_000) as u32; // 5 digits
-        let lo = (v % 100_000_000) as u32; // 8 digits
+        let le = self.digits_le().to_le_bytes();
         let mut out = [0u8; 13];
-        out[0] = b'0' + (hi / 10_000) as u8;
-        out[1] = b'0' + (hi / 1_000 % 10) as u8;
-        out[2] = b'0' + (hi / 100 % 10) as u8;
-        out[3] = b'0' + (hi / 10 % 10) as u8;
-        out[4] = b'0' + (hi % 10) as u8;
-        let a = lo / 10_000;
-        let b = lo % 10_000;
-        out[5] = b'0' + (a / 1_000) as u8;
-        out[6] = b'0' + (a / 100 % 10) as u8;
-        out[7] = b'0' + (a / 10 % 10) as u8;
-        out[8] = b'0' + (a % 10) as u8;
-        out[9] = b'0' + (b / 1_000) as u8;
-        out[10] = b'0' + (b / 100 % 10) as u8;
-        out[11] = b'0' + (b / 10 % 10) as u8;
-        out[12] = b'0' + (b % 10) as u8;
+        let mut i = 0;
+        while i < 13 {
+            out[i] = le[i];
+            i += 1;
+        }
         out
     }
+
+    /// The 13 ASCII digits as the low 13 bytes of a little-endian `u128` (the top three bytes
+    /// are zero), computed in registers (SWAR) so that a signer can merge them into a block
+    /// with whole 16-byte stores.
+    #[inline]
+    pub(crate) const fn digits_le(self) -> u128 {
+        let v = self.0;
+        let lo = (v % 100_000_000) as u32; // last 8 digits
+        let hi = (v / 100_000_000) as u32; // first 5 digits, < 100_000
+        let first = hi / 10_000;
+        let ascii = 0x3030_3030_3030_3030u64;
+        let eight = eight_digits_le(lo / 10_000, lo % 10_000) | ascii;
+        // The four digits after the first: pack them into the upper half of an eight-digit
+        // group and keep that half.
+        let four = (eight_digits_le(0, hi % 10_000) >> 32) | (ascii & 0xffff_ffff);
+        (b'0' as u128 + first as u128) | ((four as u128) << 8) | ((eight as u128) << 40)
+    }
+}
+
+/// Decimal digits of `a` and `b` (each < 10 000) as eight bytes 0..=9, most significant
+/// digit first in memory (little-endian): `a`'s four digits, then `b`'s.
+#[inline]
+const fn eight_digits_le(a: u32, b: u32) -> u64 {
+    // Two 32-bit lanes [a, b]; split each into hundreds and the rest: v / 100 == v * 5243 >> 19
+    // for v < 43 699, and no lane's product reaches the next lane.
+    let x = a as u64 | ((b as u64) << 32);
+    let q = ((x * 5243) >> 19) & 0x0000_007f_0000_007f;
+    let r = x - q * 100;
+    // Four 16-bit lanes [a/100, a%100, b/100, b%100]; split each into tens and ones:
+    // v / 10 == v * 103 >> 10 for v < 100.
+    let y = q | (r << 16);
+    let t = ((y * 103) >> 10) & 0x000f_000f_000f_000f;
+    let o = y - t * 10;
+    t | (o << 8)
 }
 
 impl fmt::Display for TimestampMillis {
