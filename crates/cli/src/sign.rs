@@ -142,7 +142,7 @@ pub(crate) enum SignCommand {
         #[command(flatten)]
         flags: SignFlags,
     },
-    /// Avanan x-av-sig: hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ [requestString] ‖ secret))).
+    /// Avanan x-av-sig: hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ requestString? ‖ secret))).
     Avanan {
         #[command(flatten)]
         args: AvananArgs,

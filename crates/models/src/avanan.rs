@@ -1,0 +1,224 @@
+//! Avanan (Check Point HEC): the response envelope, scopes and the event query.
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+
+/// The request headers of every Avanan call.
+pub mod headers {
+    /// Fresh UUID per request.
+    pub const REQ_ID: &str = "x-av-req-id";
+    /// The access token (empty, or absent, on `/auth`).
+    pub const TOKEN: &str = "x-av-token";
+    /// The application id, e.g. `US:myapp29`.
+    pub const APP_ID: &str = "x-av-app-id";
+    /// The date, signed exactly as sent.
+    pub const DATE: &str = "x-av-date";
+    /// The signature.
+    pub const SIG: &str = "x-av-sig";
+}
+
+/// The seven regions (base `https://<host>/v1.0/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Region {
+    /// United States.
+    Us,
+    /// Europe.
+    Eu,
+    /// Australia.
+    Au,
+    /// Canada.
+    Ca,
+    /// United Kingdom.
+    Uk,
+    /// India.
+    In,
+    /// United Arab Emirates.
+    Uae,
+}
+
+impl Region {
+    /// All seven.
+    pub const ALL: [Region; 7] = [
+        Region::Us,
+        Region::Eu,
+        Region::Au,
+        Region::Ca,
+        Region::Uk,
+        Region::In,
+        Region::Uae,
+    ];
+
+    /// The short id used on the command line.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Region::Us => "US",
+            Region::Eu => "EU",
+            Region::Au => "AU",
+            Region::Ca => "CA",
+            Region::Uk => "UK",
+            Region::In => "IN",
+            Region::Uae => "UAE",
+        }
+    }
+
+    /// Looks a region up by its short id (case-insensitive).
+    pub fn from_id(id: &str) -> Option<Region> {
+        Region::ALL
+            .into_iter()
+            .find(|r| r.id().eq_ignore_ascii_case(id))
+    }
+
+    /// The API host.
+    pub const fn host(self) -> &'static str {
+        match self {
+            Region::Us => "smart-api-production-1-us.avanan.net",
+            Region::Eu => "smart-api-production-1-eu.avanan.net",
+            Region::Au => "smart-api-production-5-ap.avanan.net",
+            Region::Ca => "smart-api-production-1-ca.avanan.net",
+            Region::Uk => "smart-api-production-1-euw2.avanan.net",
+            Region::In => "smart-api-production-1-aps1.avanan.net",
+            Region::Uae => "smart-api-production-1-mec1.avanan.net",
+        }
+    }
+
+    /// The origin, `https://<host>`.
+    pub fn origin(self) -> String {
+        format!("https://{}", self.host())
+    }
+}
+
+/// `responseEnvelope` of every Avanan response.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseEnvelope {
+    /// The request id (echoes `x-av-req-id`).
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// HTTP-like status, e.g. 200.
+    #[serde(default)]
+    pub response_code: Option<i64>,
+    /// Status text.
+    #[serde(default)]
+    pub response_text: Option<String>,
+    /// More text.
+    #[serde(default)]
+    pub additional_text: Option<String>,
+    /// Records in this page.
+    #[serde(default)]
+    pub records_number: Option<i64>,
+    /// Cursor of the next page; empty or absent when there is no more.
+    #[serde(default)]
+    pub scroll_id: Option<String>,
+}
+
+impl ResponseEnvelope {
+    /// The cursor of the next page, if there is one (an empty `scrollId` means none).
+    pub fn next_scroll_id(&self) -> Option<&str> {
+        self.scroll_id.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// An Avanan response: the envelope and the records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Response<T> {
+    /// The envelope.
+    pub response_envelope: ResponseEnvelope,
+    /// The records of this page.
+    #[serde(default = "Vec::new")]
+    pub response_data: Vec<T>,
+}
+
+/// A scope, `"farm:customer"` on the wire (e.g. `"mt-rnd-ng-1:test"`).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Scope(String);
+
+impl Scope {
+    /// Wraps the wire text (any text is accepted, to stay forward compatible).
+    pub fn new(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    /// Builds `farm:customer`.
+    pub fn from_parts(farm: &str, customer: &str) -> Result<Self, ModelError> {
+        crate::error::non_empty("farm", farm)?;
+        crate::error::non_empty("customer", customer)?;
+        Ok(Self(format!("{farm}:{customer}")))
+    }
+
+    /// The farm part (before the first `:`), if the text has that form.
+    pub fn farm(&self) -> Option<&str> {
+        self.0.split_once(':').map(|(f, _)| f)
+    }
+
+    /// The customer part (after the first `:`), if the text has that form.
+    pub fn customer(&self) -> Option<&str> {
+        self.0.split_once(':').map(|(_, c)| c)
+    }
+
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scope({})", self.0)
+    }
+}
+
+/// `GET /v1.0/scopes`.
+pub type ScopesResponse = Response<Scope>;
+
+/// The body of `POST /v1.0/event/query`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventQueryRequest {
+    /// The query.
+    pub request_data: EventQuery,
+}
+
+/// The query of `/v1.0/event/query`; unset fields are omitted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventQuery {
+    /// Scopes to search (`farm:customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<Scope>>,
+    /// Earliest event time (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// Latest event time (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// Event types, e.g. `phishing`, `malware`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_types: Option<Vec<String>>,
+    /// Event states, e.g. `new`, `remediated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_states: Option<Vec<String>>,
+    /// Cursor of the page to fetch (from the previous `scrollId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scroll_id: Option<String>,
+}
+
+/// One security event; fields beyond the id are kept as generic JSON (the documents do
+/// not define them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// The event id.
+    pub event_id: String,
+    /// Everything else, verbatim.
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `POST /v1.0/event/query`.
+pub type EventQueryResponse = Response<Event>;
