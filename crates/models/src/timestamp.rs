@@ -47,7 +47,7 @@ impl Visitor<'_> for NumberOrString {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-        if v.fract() == 0.0 && v >= 0.0 && v < 1.8e19 {
+        if v.fract() == 0.0 && (0.0..1.8e19).contains(&v) {
             Ok(v as u64)
         } else {
             Err(E::invalid_value(de::Unexpected::Float(v), &self))
