@@ -1,0 +1,89 @@
+//! The HTTP transport of the sigil vendor clients.
+//!
+//! * [`HttpSend`]: one object-safe method from `http::Request<Bytes>` to
+//!   `http::Response<Bytes>`. Implement it to bring your own HTTP stack.
+//! * [`ReqwestTransport`] (feature `reqwest`, on by default): reqwest with rustls, connect and
+//!   total timeouts.
+//! * [`Retry`]: exponential backoff with jitter, `Retry-After`, bounded attempts and time,
+//!   and never a repeat of a request that is not safe to repeat.
+//! * [`ScriptedTransport`]: queued responses or a closure, recording every request — for
+//!   tests.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use sigil_transport::{HttpSend, ScriptedTransport};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let transport = ScriptedTransport::new().respond(200, r#"{"ok":true}"#);
+//! let request = http::Request::get("http://example.test/v3/users").body(Bytes::new()).unwrap();
+//! let response = transport.send(request).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(transport.requests()[0].uri, "http://example.test/v3/users");
+//! # });
+//! ```
+
+mod error;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
+mod retry;
+mod scripted;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use error::TransportError;
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
+pub use retry::{Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
+pub use scripted::{RecordedRequest, ScriptedTransport};
+
+/// A request as the clients build it.
+pub type HttpRequest = http::Request<Bytes>;
+/// A response with its whole body.
+pub type HttpResponse = http::Response<Bytes>;
+/// The future [`HttpSend::send`] returns.
+pub type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'a>>;
+
+/// Sends one HTTP request and returns the whole response. Object safe: clients hold an
+/// `Arc<dyn HttpSend>` or a concrete type.
+///
+/// Implementations return `Ok` for every HTTP response, whatever its status; `Err` is for
+/// requests that got no response (connection refused, timeout, broken connection).
+pub trait HttpSend: Send + Sync {
+    /// Sends `request`.
+    fn send(&self, request: HttpRequest) -> SendFuture<'_>;
+}
+
+impl<T: HttpSend + ?Sized> HttpSend for Arc<T> {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+        (**self).send(request)
+    }
+}
+
+impl<T: HttpSend + ?Sized> HttpSend for Box<T> {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+        (**self).send(request)
+    }
+}
+
+impl<T: HttpSend + ?Sized> HttpSend for &T {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+        (**self).send(request)
+    }
+}
+
+/// A copy of a request (http's `Request` is not `Clone`): method, URI, version, headers,
+/// body and extensions.
+pub fn clone_request(request: &HttpRequest) -> HttpRequest {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}

@@ -1,0 +1,101 @@
+//! [`HttpSend`] over reqwest (rustls).
+
+use std::time::Duration;
+
+use crate::{HttpRequest, HttpResponse, HttpSend, SendFuture, TransportError};
+
+/// Timeouts of the [`ReqwestTransport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReqwestConfig {
+    /// Time to establish a connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Time for the whole exchange, from sending to the last body byte.
+    pub timeout: Duration,
+}
+
+impl Default for ReqwestConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// reqwest with rustls and the timeouts of a [`ReqwestConfig`].
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    config: ReqwestConfig,
+}
+
+impl ReqwestTransport {
+    /// A transport with `config`'s timeouts.
+    pub fn new(config: ReqwestConfig) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| {
+                TransportError::InvalidRequest(format!("building the HTTP client: {e}"))
+            })?;
+        Ok(Self { client, config })
+    }
+
+    /// Wraps an existing reqwest client (its own timeouts apply; `config` is reported in
+    /// timeout errors).
+    pub fn from_client(client: reqwest::Client, config: ReqwestConfig) -> Self {
+        Self { client, config }
+    }
+
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let request = reqwest::Request::try_from(request)
+            .map_err(|e| TransportError::InvalidRequest(without_url(&e)))?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| self.classify(&e))?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        let body = response.bytes().await.map_err(|e| self.classify(&e))?;
+        builder
+            .body(body)
+            .map_err(|e| TransportError::Io(format!("assembling the response: {e}")))
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> TransportError {
+        if e.is_connect() {
+            TransportError::Connect(without_url(e))
+        } else if e.is_timeout() {
+            TransportError::Timeout(self.config.timeout)
+        } else {
+            TransportError::Io(without_url(e))
+        }
+    }
+}
+
+/// The error text without the URL (a query string may carry ids users do not want logged).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "<url>");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl HttpSend for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> SendFuture<'_> {
+        Box::pin(self.exchange(request))
+    }
+}

@@ -1,0 +1,206 @@
+//! The retry policy, with the scripted transport and a paused tokio clock.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use sigil_transport::{
+    HttpResponse, HttpSend, Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe,
+    ScriptedTransport, TransportError,
+};
+use tokio::time::Instant;
+
+fn get() -> http::Request<Bytes> {
+    http::Request::get("http://vendor.test/v3/users")
+        .body(Bytes::new())
+        .unwrap()
+}
+
+fn post() -> http::Request<Bytes> {
+    http::Request::post("http://vendor.test/v3/users")
+        .body(Bytes::from_static(b"{}"))
+        .unwrap()
+}
+
+fn no_jitter(t: ScriptedTransport) -> Retry<ScriptedTransport> {
+    Retry::new(t, RetryPolicy::default()).with_jitter(|| 0.0)
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_5xx_with_doubling_backoff() {
+    let t = ScriptedTransport::new()
+        .respond(503, "")
+        .respond(502, "")
+        .respond(200, "ok");
+    let retry = no_jitter(t.clone());
+    let start = Instant::now();
+    let r = retry.send(get()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(t.request_count(), 3);
+    // 100 ms + 200 ms (half of 200 ms and 400 ms with zero jitter).
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn gives_up_after_max_attempts_with_the_last_response() {
+    let t = ScriptedTransport::new()
+        .respond(500, "a")
+        .respond(500, "b")
+        .respond(500, "c")
+        .respond(200, "never");
+    let r = no_jitter(t.clone()).send(get()).await.unwrap();
+    assert_eq!((r.status().as_u16(), r.body().as_ref()), (500, &b"c"[..]));
+    assert_eq!(t.request_count(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn honours_retry_after_seconds() {
+    let busy = http::Response::builder()
+        .status(429)
+        .header("retry-after", "3")
+        .body(Bytes::new())
+        .unwrap();
+    let t = ScriptedTransport::new().respond_with(busy).respond(200, "");
+    let start = Instant::now();
+    assert_eq!(
+        no_jitter(t.clone()).send(get()).await.unwrap().status(),
+        200
+    );
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn honours_retry_after_http_date() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let at = httpdate::fmt_http_date(now + Duration::from_secs(4));
+    let busy = http::Response::builder()
+        .status(503)
+        .header("retry-after", at)
+        .body(Bytes::new())
+        .unwrap();
+    let t = ScriptedTransport::new().respond_with(busy).respond(200, "");
+    let retry = no_jitter(t.clone()).with_wall_clock(move || now);
+    let start = Instant::now();
+    assert_eq!(retry.send(get()).await.unwrap().status(), 200);
+    assert_eq!(start.elapsed(), Duration::from_secs(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_beyond_max_delay_ends_retries() {
+    let busy = http::Response::builder()
+        .status(503)
+        .header("retry-after", "3600")
+        .body(Bytes::new())
+        .unwrap();
+    let t = ScriptedTransport::new().respond_with(busy).respond(200, "");
+    let r = no_jitter(t.clone()).send(get()).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(t.request_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn total_time_is_bounded() {
+    let policy = RetryPolicy {
+        max_attempts: 10,
+        max_elapsed: Duration::from_millis(1000),
+        ..RetryPolicy::default()
+    };
+    let t = ScriptedTransport::from_fn(|_| {
+        Ok(http::Response::builder()
+            .status(500)
+            .body(Bytes::new())
+            .unwrap())
+    });
+    let start = Instant::now();
+    let r = Retry::new(t.clone(), policy)
+        .with_jitter(|| 0.0)
+        .send(get())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    // Waits 100, 200, 400 (= 700 ms); the next 800 ms wait would pass 1 s.
+    assert_eq!(t.request_count(), 4);
+    assert!(start.elapsed() <= Duration::from_millis(1000));
+}
+
+#[tokio::test(start_paused = true)]
+async fn post_is_not_repeated_unless_marked_safe() {
+    let t = ScriptedTransport::new().respond(503, "").respond(200, "");
+    let r = no_jitter(t.clone()).send(post()).await.unwrap();
+    assert_eq!((r.status().as_u16(), t.request_count()), (503, 1));
+
+    let t = ScriptedTransport::new().respond(503, "").respond(200, "");
+    let mut safe = post();
+    safe.extensions_mut().insert(RetrySafe);
+    assert_eq!(no_jitter(t.clone()).send(safe).await.unwrap().status(), 200);
+    assert_eq!(t.request_count(), 2);
+    // The body is sent again unchanged.
+    assert!(t.requests().iter().all(|r| r.body.as_ref() == b"{}"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn connect_errors_are_retried_even_for_post_but_timeouts_are_not() {
+    let t = ScriptedTransport::new()
+        .fail(TransportError::Connect("refused".into()))
+        .respond(201, "");
+    assert_eq!(
+        no_jitter(t.clone()).send(post()).await.unwrap().status(),
+        201
+    );
+
+    let t = ScriptedTransport::new()
+        .fail(TransportError::Timeout(Duration::from_secs(1)))
+        .respond(201, "");
+    let err = no_jitter(t.clone()).send(post()).await.unwrap_err();
+    assert_eq!(err, TransportError::Timeout(Duration::from_secs(1)));
+    assert_eq!(t.request_count(), 1);
+
+    let t = ScriptedTransport::new()
+        .fail(TransportError::Timeout(Duration::from_secs(1)))
+        .respond(200, "");
+    assert_eq!(
+        no_jitter(t.clone()).send(get()).await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn four_hundreds_are_final() {
+    let t = ScriptedTransport::new().respond(401, "").respond(200, "");
+    assert_eq!(
+        no_jitter(t.clone()).send(get()).await.unwrap().status(),
+        401
+    );
+    assert_eq!(t.request_count(), 1);
+}
+
+struct BusyBody;
+
+impl RetryClassifier for BusyBody {
+    fn classify(&self, response: &HttpResponse, _now: SystemTime) -> RetryDecision {
+        if response
+            .body()
+            .as_ref()
+            .windows(12)
+            .any(|w| w == b"SERVICE_BUSY")
+        {
+            RetryDecision::Retry {
+                after: Some(Duration::from_secs(2)),
+            }
+        } else {
+            RetryDecision::Done
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn vendor_classifier_declares_200_busy_retryable() {
+    let t = ScriptedTransport::new()
+        .respond(200, r#"{"code":"SERVICE_BUSY"}"#)
+        .respond(200, r#"{"code":"SUCCESS"}"#);
+    let retry = no_jitter(t.clone()).with_classifier(Arc::new(BusyBody));
+    let start = Instant::now();
+    let r = retry.send(get()).await.unwrap();
+    assert_eq!(r.body().as_ref(), br#"{"code":"SUCCESS"}"#);
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
