@@ -1,6 +1,8 @@
 //! `sigil sign` / `sigil verify` as a user runs them: the real binary, checked against the
 //! independent reference implementation on fresh random inputs.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

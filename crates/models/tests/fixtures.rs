@@ -1,6 +1,8 @@
 //! Every sample JSON of the vendor documents (copied into `tests/fixtures/`) parses into its
 //! type and re-serialises to the same JSON.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

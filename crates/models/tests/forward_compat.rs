@@ -1,6 +1,8 @@
 //! Unknown codes and labels parse, keep their text and serialise back unchanged; secrets
 //! never reach `Debug`; serialise→deserialise is the identity.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sigil_models::advance::{

@@ -1,6 +1,8 @@
 //! Property tests: every signer against the plain reference implementation
 //! (`sigil-reference`) on arbitrary input, sign→verify round trips, and tamper → invalid.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use proptest::prelude::*;
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::avanan::{AvananRequest, AvananSigner};

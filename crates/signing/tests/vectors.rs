@@ -2,6 +2,8 @@
 //! intermediate strings (`tests/vectors/*.json`, made by `tests/vectors/generate.py` with
 //! Python's standard library, independently of this crate).
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use serde::Deserialize;
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::avanan::{AvananRequest, AvananSigner};

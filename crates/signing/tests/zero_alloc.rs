@@ -1,5 +1,7 @@
 //! Signing and verifying perform no heap allocation: a counting global allocator proves it.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 

@@ -1,5 +1,6 @@
 //! The reqwest transport against a real HTTP server on 127.0.0.1.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 #![cfg(feature = "reqwest")]
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! The retry policy, with the scripted transport and a paused tokio clock.
 
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
