@@ -1,0 +1,14 @@
+//! What the sigil vendor clients share:
+//!
+//! * [`Clock`]: where "now" comes from ([`SystemClock`], or [`ManualClock`] in tests);
+//! * [`IdSource`]: where request ids come from ([`RandomIds`], UUID v4, or [`SequentialIds`]);
+//! * [`TokenCache`]: an access token cached until shortly before it expires, refreshed
+//!   single-flight.
+
+mod clock;
+mod ids;
+mod token_cache;
+
+pub use clock::{Clock, ManualClock, SystemClock, unix_millis};
+pub use ids::{IdSource, RandomIds, SequentialIds};
+pub use token_cache::{CachedToken, RefreshPolicy, TokenCache};
