@@ -351,19 +351,21 @@ impl AdvanceClient {
             }
             let timestamp_error = envelope.code == ResponseCode::ParameterError
                 && envelope.message.as_deref() == Some(messages::TIMESTAMP_ERROR);
-            if timestamp_error && self.inner.timestamp_retry && !retried {
-                if let Some(server) = response
-                    .headers()
-                    .get(http::header::DATE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| httpdate::parse_http_date(v).ok())
-                {
-                    let offset =
-                        unix_millis(server) as i64 - unix_millis(self.inner.clock.now()) as i64;
-                    self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
-                    retried = true;
-                    continue;
-                }
+            let server_date = response
+                .headers()
+                .get(http::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok());
+            if timestamp_error
+                && self.inner.timestamp_retry
+                && !retried
+                && let Some(server) = server_date
+            {
+                let offset =
+                    unix_millis(server) as i64 - unix_millis(self.inner.clock.now()) as i64;
+                self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
+                retried = true;
+                continue;
             }
             return Err(AdvanceError::from_code(
                 envelope.code.clone(),
