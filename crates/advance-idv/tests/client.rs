@@ -336,8 +336,8 @@ async fn timestamp_error_measures_the_offset_from_date_and_retries_once() {
     let t = ScriptedTransport::new()
         .respond_with(rejected)
         .respond(200, token_ok("tok", NOW_MS + 7_200_000));
-    let client = client(&t, &clock);
-    client.access_token().await.unwrap();
+    let first = client(&t, &clock);
+    first.access_token().await.unwrap();
     let second = body(&t.requests()[1]);
     let ts = second["timestamp"].as_u64().unwrap();
     assert_eq!(ts, NOW_MS + 3_600_000);
@@ -347,7 +347,7 @@ async fn timestamp_error_measures_the_offset_from_date_and_retries_once() {
     );
     // The server's expiredTime is converted back to the local clock.
     assert_eq!(
-        client.cached_token_expiry(),
+        first.cached_token_expiry(),
         Some(std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 3_600_000))
     );
 
