@@ -129,9 +129,12 @@ async fn every_region_has_its_token_path() {
     }
 }
 
+/// Whether an error is the expected variant.
+type IsVariant = fn(&AdvanceError) -> bool;
+
 #[tokio::test]
 async fn each_documented_code_maps_to_its_variant() {
-    let cases: Vec<(&str, fn(&AdvanceError) -> bool)> = vec![
+    let cases: Vec<(&str, IsVariant)> = vec![
         ("PARAMETER_ERROR", |e| {
             matches!(e, AdvanceError::ParameterError(_))
         }),
