@@ -1,0 +1,57 @@
+//! AET errors.
+
+use sigil_models::aet::ErrorBody;
+use sigil_transport::TransportError;
+
+/// Why an AET call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AetError {
+    /// A non-2xx answer; `body` is parsed when it has the common error shape.
+    #[error("HTTP {status} from AET{}", describe(.body))]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The error body, if it was JSON.
+        body: Option<ErrorBody>,
+        /// The raw body (at most 2 KiB).
+        raw: String,
+    },
+    /// No HTTP response.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A 2xx answer that is not the expected JSON.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+    /// The request cannot be built (nothing was sent).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client is misconfigured.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+fn describe(body: &Option<ErrorBody>) -> String {
+    match body {
+        Some(ErrorBody {
+            error: Some(e),
+            message: Some(m),
+            ..
+        }) => format!(": {e}: {m}"),
+        Some(ErrorBody { error: Some(e), .. }) => format!(": {e}"),
+        Some(ErrorBody {
+            message: Some(m), ..
+        }) => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
+impl AetError {
+    /// The HTTP status of an [`AetError::Api`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AetError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! AET client: every request signed with
+//! `base64(HMAC-SHA256(secret, timestamp ‖ METHOD ‖ requestPath ‖ body))`.
+//!
+//! * [`AetClient::signed_request`]: a signed `http::Request` for any method and path, to send
+//!   with any transport;
+//! * [`AetClient::get`], [`post`](AetClient::post), [`put`](AetClient::put),
+//!   [`delete`](AetClient::delete): JSON in, typed JSON out;
+//! * [`AetClient::upload`]: a multipart upload, signed with the empty body as the document
+//!   requires;
+//! * errors ([`AetError`]) carry the HTTP status and body.
+//!
+//! ```no_run
+//! use sigil_aet::AetClient;
+//! use sigil_models::aet::Environment;
+//! use sigil_signing::SecretKey;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AetClient::builder("api-token", SecretKey::new(b"secret")?)
+//!     .environment(Environment::Sandbox)
+//!     .build()?;
+//! let created: serde_json::Value = client.post("/v3/users", &serde_json::json!({"name": "Ada"})).await?;
+//! let user: serde_json::Value = client.get(&format!("/v3/users/{}", created["id"])).await?;
+//! # let _ = user; Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod multipart;
+
+pub use client::{AetClient, AetClientBuilder};
+pub use error::AetError;
+pub use multipart::Multipart;
