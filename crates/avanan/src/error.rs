@@ -1,0 +1,40 @@
+//! Avanan errors.
+
+use sigil_models::avanan::ResponseEnvelope;
+use sigil_transport::TransportError;
+
+/// Why an Avanan call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AvananError {
+    /// HTTP 401/403 (after one token refresh): the signature, app id or token was refused.
+    #[error("HTTP {status}: not authorised by Avanan{}", text.as_deref().map(|t| format!(": {t}")).unwrap_or_default())]
+    Unauthorized {
+        /// The status.
+        status: u16,
+        /// The envelope's `responseText`, or the start of the body.
+        text: Option<String>,
+    },
+    /// Any other non-2xx answer.
+    #[error("HTTP {status} from Avanan{}", envelope.as_ref().and_then(|e| e.response_text.clone()).map(|t| format!(": {t}")).unwrap_or_default())]
+    Api {
+        /// The status.
+        status: u16,
+        /// The response envelope, when the body had one.
+        envelope: Option<ResponseEnvelope>,
+        /// The start of the body (at most 2 KiB).
+        raw: String,
+    },
+    /// No HTTP response.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A 2xx answer that is not the documented shape.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+    /// The request cannot be built (nothing was sent).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client is misconfigured.
+    #[error("configuration: {0}")]
+    Config(String),
+}

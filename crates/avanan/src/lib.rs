@@ -1,0 +1,41 @@
+//! Avanan (Check Point HEC) client.
+//!
+//! * [`AvananClient::auth`]: `GET /v1.0/auth` signed with
+//!   `x-av-sig = hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ secret)))`; the body is the JWT.
+//! * [`AvananClient::access_token`]: the JWT cached until shortly before it expires (its `exp`
+//!   claim, or one hour), refreshed single-flight, and refreshed once more on HTTP 401.
+//! * [`AvananClient::request`]: any call, signed over the request string exactly as sent
+//!   (percent-encoded path plus `?query`), with a fresh `x-av-req-id` and `x-av-date`.
+//! * [`AvananClient::scopes`] and [`AvananClient::events`]: `/v1.0/scopes` and a
+//!   [`EventPager`] over `/v1.0/event/query` that follows `scrollId`.
+//!
+//! ```no_run
+//! use sigil_avanan::AvananClient;
+//! use sigil_models::avanan::{EventQuery, Region};
+//! use sigil_signing::SecretKey;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AvananClient::builder("US:myapp29", SecretKey::new(b"my_avanan_secret")?)
+//!     .region(Region::Us)
+//!     .build()?;
+//! for scope in client.scopes().await? {
+//!     println!("{}", scope.as_str());
+//! }
+//! let mut pages = client.events(EventQuery::default());
+//! while let Some(page) = pages.next_page().await {
+//!     for event in page? {
+//!         println!("{}", event.event_id);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod date;
+mod error;
+mod pager;
+
+pub use client::{AuthToken, AvananClient, AvananClientBuilder, encode_path_segment};
+pub use date::DateFormat;
+pub use error::AvananError;
+pub use pager::EventPager;

@@ -1,0 +1,319 @@
+//! The Avanan client against the scripted transport.
+
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde_json::json;
+use sigil_avanan::{AvananClient, AvananError, DateFormat, encode_path_segment};
+use sigil_client_core::{ManualClock, RefreshPolicy, SequentialIds};
+use sigil_models::avanan::EventQuery;
+use sigil_signing::SecretKey;
+use sigil_transport::{
+    HttpRequest, HttpResponse, RecordedRequest, ScriptedTransport, TransportError,
+};
+
+const NOW_S: u64 = 1_795_458_295;
+const APP: &str = "US:myapp29";
+const SECRET: &str = "my_avanan_secret";
+
+fn jwt(exp: u64, n: usize) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig{n}",
+        b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64.encode(json!({"sub": APP, "exp": exp}).to_string())
+    )
+}
+
+fn clock() -> ManualClock {
+    ManualClock::new(UNIX_EPOCH + Duration::from_micros(NOW_S * 1_000_000 + 940_446))
+}
+
+fn client(t: &ScriptedTransport, clock: &ManualClock) -> AvananClient {
+    AvananClient::builder(APP, SecretKey::new(SECRET.as_bytes()).unwrap())
+        .base_url("http://avanan.test")
+        .clock(clock.clone())
+        .request_ids(SequentialIds::default())
+        .transport(t.clone())
+        .retry(None)
+        .refresh(RefreshPolicy::new(Duration::from_secs(60), 0.0))
+        .build()
+        .unwrap()
+}
+
+fn envelope(data: serde_json::Value, scroll: &str) -> String {
+    json!({"responseEnvelope": {"requestId": "r", "responseCode": 200, "responseText": "OK", "additionalText": "", "recordsNumber": data.as_array().map_or(0, Vec::len), "scrollId": scroll}, "responseData": data}).to_string()
+}
+
+fn assert_signed(r: &RecordedRequest, request_string: Option<&str>) {
+    let (id, date) = (
+        r.header("x-av-req-id").unwrap(),
+        r.header("x-av-date").unwrap(),
+    );
+    assert_eq!(r.header("x-av-app-id"), Some(APP));
+    let expected = sigil_reference::avanan_signature(id, APP, date, request_string, SECRET);
+    assert_eq!(r.header("x-av-sig"), Some(expected.as_str()));
+}
+
+#[tokio::test]
+async fn auth_sends_the_five_headers_and_reads_exp() {
+    let clock = clock();
+    let token = jwt(NOW_S + 3600, 0);
+    let t = ScriptedTransport::new().respond(200, token.clone());
+    let auth = client(&t, &clock).auth().await.unwrap();
+    assert_eq!(auth.token.expose(), token);
+    assert_eq!(
+        auth.expires_at,
+        UNIX_EPOCH + Duration::from_secs(NOW_S + 3600)
+    );
+    let r = &t.requests()[0];
+    assert_eq!(
+        (r.method.as_str(), r.uri.as_str()),
+        ("GET", "http://avanan.test/v1.0/auth")
+    );
+    assert_eq!(
+        r.header("x-av-req-id"),
+        Some("00000000-0000-4000-8000-000000000001")
+    );
+    assert_eq!(r.header("x-av-token"), Some(""));
+    assert_eq!(r.header("x-av-date"), Some("2026-11-23T18:24:55.940446"));
+    assert_signed(r, None);
+    assert!(!format!("{auth:?}").contains(&token));
+}
+
+#[tokio::test]
+async fn an_opaque_token_is_kept_for_an_hour() {
+    let clock = clock();
+    let t = ScriptedTransport::new().respond(200, "not-a-jwt");
+    let auth = client(&t, &clock).auth().await.unwrap();
+    assert_eq!(
+        auth.expires_at,
+        sigil_client_core::Clock::now(&clock) + Duration::from_secs(3600)
+    );
+}
+
+#[tokio::test]
+async fn requests_sign_the_request_string_as_sent() {
+    let clock = clock();
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(200, envelope(json!(["mt-rnd-ng-1:test", "farm2:acme"]), ""))
+        .respond(200, envelope(json!([]), ""));
+    let c = client(&t, &clock);
+    let scopes = c.scopes().await.unwrap();
+    assert_eq!(scopes[1].customer(), Some("acme"));
+    let path = format!(
+        "/v1.0/search/entity/{}?type=mail%20box",
+        encode_path_segment("id with space")
+    );
+    let _ = c.send::<()>(http::Method::GET, &path, None).await.unwrap();
+    let r = t.requests();
+    assert_eq!(
+        r[1].header("x-av-token"),
+        Some(jwt(NOW_S + 3600, 0).as_str())
+    );
+    assert_signed(&r[1], Some("/v1.0/scopes"));
+    assert_eq!(
+        r[2].path_and_query(),
+        "/v1.0/search/entity/id%20with%20space?type=mail%20box"
+    );
+    assert_signed(
+        &r[2],
+        Some("/v1.0/search/entity/id%20with%20space?type=mail%20box"),
+    );
+    // Fresh request ids for every call.
+    assert_ne!(r[1].header("x-av-req-id"), r[2].header("x-av-req-id"));
+    // An unescaped path is refused before anything is sent.
+    assert!(matches!(
+        c.send::<()>(http::Method::GET, "/v1.0/a b", None).await,
+        Err(AvananError::InvalidRequest(_))
+    ));
+    assert_eq!(t.request_count(), 3);
+}
+
+#[tokio::test]
+async fn event_pages_follow_scroll_id() {
+    let clock = clock();
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(
+            200,
+            envelope(
+                json!([{"eventId": "e1", "type": "phishing"}, {"eventId": "e2"}]),
+                "page-2",
+            ),
+        )
+        .respond(200, envelope(json!([{"eventId": "e3"}]), ""));
+    let query = EventQuery {
+        event_types: Some(vec!["phishing".into()]),
+        ..EventQuery::default()
+    };
+    let events = client(&t, &clock)
+        .events(query)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.event_id.as_str())
+            .collect::<Vec<_>>(),
+        ["e1", "e2", "e3"]
+    );
+    assert_eq!(events[0].fields["type"], "phishing");
+    let r = t.requests();
+    let first: serde_json::Value = serde_json::from_slice(&r[1].body).unwrap();
+    let second: serde_json::Value = serde_json::from_slice(&r[2].body).unwrap();
+    assert_eq!(first, json!({"requestData": {"eventTypes": ["phishing"]}}));
+    assert_eq!(
+        second,
+        json!({"requestData": {"eventTypes": ["phishing"], "scrollId": "page-2"}})
+    );
+    assert_eq!(r[1].header("content-type"), Some("application/json"));
+    assert_signed(&r[2], Some("/v1.0/event/query"));
+}
+
+#[tokio::test]
+async fn unauthorized_refreshes_once_then_fails() {
+    let clock = clock();
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(401, "token expired")
+        .respond(200, jwt(NOW_S + 3600, 1))
+        .respond(200, envelope(json!(["a:b"]), ""));
+    let c = client(&t, &clock);
+    assert_eq!(c.scopes().await.unwrap().len(), 1);
+    assert_eq!(
+        t.requests()[3].header("x-av-token"),
+        Some(jwt(NOW_S + 3600, 1).as_str())
+    );
+
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(401, "")
+        .respond(200, jwt(NOW_S + 3600, 1))
+        .respond(
+            401,
+            r#"{"responseEnvelope":{"responseText":"Invalid signature"},"responseData":[]}"#,
+        );
+    let err = client(&t, &clock).scopes().await.unwrap_err();
+    assert_eq!(
+        err,
+        AvananError::Unauthorized {
+            status: 401,
+            text: Some("Invalid signature".into())
+        }
+    );
+    // A refused /auth is reported as such.
+    let t = ScriptedTransport::new().respond(401, "bad signature");
+    assert!(matches!(
+        client(&t, &clock).scopes().await,
+        Err(AvananError::Unauthorized { status: 401, .. })
+    ));
+}
+
+#[tokio::test]
+async fn other_failures_are_typed() {
+    let clock = clock();
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(500, "boom")
+        .respond(200, "nope");
+    let c = client(&t, &clock);
+    assert!(matches!(
+        c.scopes().await,
+        Err(AvananError::Api { status: 500, .. })
+    ));
+    assert!(matches!(c.scopes().await, Err(AvananError::Decode(_))));
+    let t = ScriptedTransport::new().fail(TransportError::Connect("refused".into()));
+    assert!(matches!(
+        client(&t, &clock).scopes().await,
+        Err(AvananError::Transport(_))
+    ));
+}
+
+fn vendor(auth_calls: Arc<AtomicUsize>) -> ScriptedTransport {
+    ScriptedTransport::from_fn(
+        move |req: &HttpRequest| -> Result<HttpResponse, TransportError> {
+            let body = if req.uri().path() == "/v1.0/auth" {
+                let n = auth_calls.fetch_add(1, Ordering::SeqCst);
+                jwt(NOW_S + 3600, n)
+            } else {
+                envelope(json!(["a:b"]), "")
+            };
+            Ok(http::Response::new(Bytes::from(body)))
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_calls_make_one_auth_request() {
+    let clock = clock();
+    let auths = Arc::new(AtomicUsize::new(0));
+    let t = vendor(auths.clone());
+    let c = client(&t, &clock);
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.scopes().await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(auths.load(Ordering::SeqCst), 1);
+    assert_eq!(t.request_count(), 1001);
+}
+
+#[tokio::test]
+async fn token_is_refreshed_before_exp() {
+    let clock = clock();
+    let auths = Arc::new(AtomicUsize::new(0));
+    let t = vendor(auths.clone());
+    let c = client(&t, &clock);
+    let first = c.access_token().await.unwrap();
+    clock.advance(Duration::from_secs(3600 - 62));
+    assert_eq!(c.access_token().await.unwrap(), first);
+    clock.advance(Duration::from_secs(3));
+    assert_ne!(c.access_token().await.unwrap(), first);
+    assert_eq!(auths.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn date_format_is_configurable_and_signed_as_sent() {
+    let clock = clock();
+    let t = ScriptedTransport::new().respond(200, jwt(NOW_S + 3600, 0));
+    let c = AvananClient::builder(APP, SecretKey::new(SECRET.as_bytes()).unwrap())
+        .base_url("http://avanan.test")
+        .clock(clock)
+        .transport(t.clone())
+        .retry(None)
+        .date_format(DateFormat::MillisZ)
+        .build()
+        .unwrap();
+    c.auth().await.unwrap();
+    let r = &t.requests()[0];
+    assert_eq!(r.header("x-av-date"), Some("2026-11-23T18:24:55.940Z"));
+    assert_eq!(r.header("x-av-req-id").map(str::len), Some(36));
+    assert_signed(r, None);
+}
+
+#[test]
+fn debug_shows_no_secret() {
+    let t = ScriptedTransport::new();
+    let c = client(&t, &clock());
+    assert!(!format!("{c:?}").contains(SECRET));
+    let b = AvananClient::builder(APP, SecretKey::new(SECRET.as_bytes()).unwrap());
+    assert!(!format!("{b:?}").contains(SECRET));
+    assert!(matches!(
+        AvananClient::builder("", SecretKey::new(b"s").unwrap())
+            .transport(t)
+            .build(),
+        Err(AvananError::Config(_))
+    ));
+}
