@@ -322,7 +322,7 @@ impl AvananClient {
         }
         Err(AvananError::Api {
             status: status.as_u16(),
-            envelope,
+            envelope: envelope.map(Box::new),
             raw: excerpt(response.body()),
         })
     }

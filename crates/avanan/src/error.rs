@@ -21,7 +21,7 @@ pub enum AvananError {
         /// The status.
         status: u16,
         /// The response envelope, when the body had one.
-        envelope: Option<ResponseEnvelope>,
+        envelope: Option<Box<ResponseEnvelope>>,
         /// The start of the body (at most 2 KiB).
         raw: String,
     },
