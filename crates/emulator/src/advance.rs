@@ -1,0 +1,335 @@
+//! ADVANCE: `generate-token` and the H5 IDV backend endpoints.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State as Extract;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use serde_json::{Value, json};
+use sigil_models::advance::{ACCESS_TOKEN_HEADER, PeriodSeconds, Region, ResponseCode, messages};
+use sigil_models::idv::{IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC};
+
+use crate::state::{IdvSession, State, ct_eq, lock};
+
+type Shared = Arc<State>;
+
+pub(crate) fn routes() -> Router<Shared> {
+    let mut router = Router::new();
+    for region in Region::ALL {
+        router = router.route(
+            &format!(
+                "/{}openapi/auth/ticket/v1/generate-token",
+                region.path_prefix()
+            ),
+            post(generate_token),
+        );
+    }
+    for prefix in [IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC] {
+        router = router
+            .route(&format!("/{prefix}/generate-url"), post(generate_url))
+            .route(&format!("/{prefix}/get-result"), post(get_result));
+    }
+    router
+}
+
+/// An ADVANCE envelope (always HTTP 200, as the documents describe).
+fn envelope(
+    state: &State,
+    route: &str,
+    code: ResponseCode,
+    message: &str,
+    data: Value,
+) -> Json<Value> {
+    state.record(route, code.as_str());
+    Json(json!({
+        "code": code.as_str(),
+        "message": message,
+        "data": data,
+        "extra": null,
+        "transactionId": state.hex_id(),
+        "pricingStrategy": "FREE",
+    }))
+}
+
+fn failure(state: &State, route: &str, code: ResponseCode, message: &str) -> Json<Value> {
+    envelope(state, route, code, message, Value::Null)
+}
+
+/// A string field: `Ok(None)` when absent, null or blank.
+fn text<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+    body.get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A number given as a JSON integer or a string of digits.
+fn number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+fn is_blank(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Value> {
+    const ROUTE: &str = "advance.generate-token";
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ClientError,
+            messages::CLIENT_ERROR,
+        );
+    };
+    if !body.is_object() {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ClientError,
+            messages::CLIENT_ERROR,
+        );
+    }
+    if ["accessKey", "signature", "timestamp"]
+        .iter()
+        .any(|f| is_blank(body.get(*f)))
+    {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::EMPTY_PARAMETER,
+        );
+    }
+    let (Some(access_key), Some(signature)) = (text(&body, "accessKey"), text(&body, "signature"))
+    else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::PARAMETER_ERROR,
+        );
+    };
+    let period = match body.get("periodSecond") {
+        None | Some(Value::Null) => PeriodSeconds::DEFAULT,
+        Some(v) => match number(v).and_then(|s| PeriodSeconds::new(s).ok()) {
+            Some(p) => p,
+            None => {
+                return failure(
+                    &state,
+                    ROUTE,
+                    ResponseCode::ParameterError,
+                    messages::PARAMETER_ERROR,
+                );
+            }
+        },
+    };
+    let timestamp = match body.get("timestamp").and_then(number) {
+        Some(t)
+            if (1_000_000_000_000..=9_999_999_999_999).contains(&t) && state.within_window(t) =>
+        {
+            t
+        }
+        _ => {
+            return failure(
+                &state,
+                ROUTE,
+                ResponseCode::ParameterError,
+                messages::TIMESTAMP_ERROR,
+            );
+        }
+    };
+    // An unknown access key is answered like a wrong signature: the server does not say
+    // which keys exist.
+    let account = state
+        .config
+        .advance_accounts
+        .iter()
+        .find(|a| a.access_key == access_key);
+    let expected = account
+        .map(|a| sigil_reference::advance_signature(&a.access_key, &a.secret_key, timestamp));
+    let valid =
+        expected.is_some_and(|e| ct_eq(e.as_bytes(), signature.to_ascii_lowercase().as_bytes()));
+    let Some(account) = account.filter(|_| valid) else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::SIGNATURE_ERROR,
+        );
+    };
+    if account.disabled {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::AccountDisabled,
+            messages::ACCOUNT_DISABLED,
+        );
+    }
+    let now_ms = state.now_ms();
+    let expired_ms = now_ms + u64::from(period.get()) * 1000;
+    let token = state.jwt.mint(&json!({
+        "iss": "sigil-emulator",
+        "aud": "advance",
+        "sub": access_key,
+        "iat": now_ms / 1000,
+        "exp": expired_ms.div_ceil(1000),
+        "expMs": expired_ms,
+        "jti": state.hex_id(),
+    }));
+    envelope(
+        &state,
+        ROUTE,
+        ResponseCode::Success,
+        messages::OK,
+        json!({"token": token, "expiredTime": expired_ms}),
+    )
+}
+
+/// The access key of a valid, unexpired `X-ACCESS-TOKEN`.
+fn authorised(state: &State, headers: &HeaderMap) -> Option<String> {
+    let token = headers.get(ACCESS_TOKEN_HEADER)?.to_str().ok()?;
+    let now_ms = state.now_ms();
+    let claims = state.jwt.verify(token, "advance", now_ms / 1000)?;
+    (now_ms < claims.get("expMs")?.as_u64()?)
+        .then(|| claims.get("sub")?.as_str().map(str::to_owned))?
+}
+
+fn valid_return_url(value: &str) -> bool {
+    url::Url::parse(value)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
+async fn generate_url(
+    Extract(state): Extract<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Json<Value> {
+    const ROUTE: &str = "advance.idv.generate-url";
+    if authorised(&state, &headers).is_none() {
+        return failure(&state, ROUTE, ResponseCode::IamFailed, messages::IAM_FAILED);
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::PARAMETER_ERROR,
+        );
+    };
+    if ["returnUrl", "failReturnUrl", "region"]
+        .iter()
+        .any(|f| is_blank(body.get(*f)))
+    {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::EMPTY_PARAMETER,
+        );
+    }
+    let (Some(return_url), Some(fail_return_url), Some(region)) = (
+        text(&body, "returnUrl"),
+        text(&body, "failReturnUrl"),
+        text(&body, "region"),
+    ) else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::PARAMETER_ERROR,
+        );
+    };
+    if !valid_return_url(return_url) || !valid_return_url(fail_return_url) {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::INVALID_RETURN_URL,
+        );
+    }
+    if !state.config.idv_regions.iter().any(|r| r == region) {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::RegionWrong,
+            messages::REGION_WRONG,
+        );
+    }
+    let signature_id = state.hex_id();
+    let now_ms = state.now_ms();
+    let expired_ms = now_ms + 3_600_000;
+    let page_token = state
+        .jwt
+        .mint(&json!({"aud": "h5", "sub": signature_id, "exp": expired_ms / 1000}));
+    let outcome = text(&body, "userId").and_then(|u| state.scripted_outcome(u));
+    lock(&state.sessions).insert(
+        signature_id.clone(),
+        IdvSession {
+            return_url: return_url.to_owned(),
+            fail_return_url: fail_return_url.to_owned(),
+            outcome,
+        },
+    );
+    let url = format!(
+        "{}/h5-idv/?token={page_token}&signatureId={signature_id}",
+        state.base_url
+    );
+    envelope(
+        &state,
+        ROUTE,
+        ResponseCode::Success,
+        messages::OK,
+        json!({"signatureId": signature_id, "url": url, "expiredTime": expired_ms}),
+    )
+}
+
+async fn get_result(
+    Extract(state): Extract<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Json<Value> {
+    const ROUTE: &str = "advance.idv.get-result";
+    if authorised(&state, &headers).is_none() {
+        return failure(&state, ROUTE, ResponseCode::IamFailed, messages::IAM_FAILED);
+    }
+    let body = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    let Some(signature_id) = text(&body, "signatureId") else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::ParameterError,
+            messages::EMPTY_PARAMETER,
+        );
+    };
+    let Some(session) = lock(&state.sessions).get(signature_id).cloned() else {
+        return failure(
+            &state,
+            ROUTE,
+            ResponseCode::SignatureNotExist,
+            messages::SIGNATURE_NOT_EXIST,
+        );
+    };
+    let data = match session.outcome {
+        Some(outcome) => {
+            let images = format!("{}/h5-idv/images/{signature_id}", state.base_url);
+            serde_json::to_value(outcome.result(&images)).unwrap_or(Value::Null)
+        }
+        // Not finished yet: SUCCESS with nothing to report (documented in docs/EMULATOR.md).
+        None => json!({"image": null, "croppedImage": null, "imageType": null, "idvCode": null,
+                       "idvResult": null, "ocrCode": null, "ocrResult": null}),
+    };
+    envelope(&state, ROUTE, ResponseCode::Success, messages::OK, data)
+}

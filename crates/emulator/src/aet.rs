@@ -1,0 +1,372 @@
+//! AET: request authentication, then a small in-memory resource set.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State as Extract};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use sigil_models::aet::headers;
+
+use crate::state::{State, ct_eq, lock};
+
+type Shared = Arc<State>;
+
+/// Collections that accept any JSON object.
+const JSON_COLLECTIONS: [&str; 2] = ["users", "accounts"];
+
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v2/{*rest}", any(handle))
+        .route("/v3/{*rest}", any(handle))
+        .route("/v4/{*rest}", any(handle))
+}
+
+fn reply(state: &State, route: &str, status: StatusCode, body: Value) -> Response {
+    state.record(route, status.as_str());
+    (status, Json(body)).into_response()
+}
+
+/// Why a request is not authenticated: the `error` and `message` of the 401 body.
+struct AuthFailure(&'static str, &'static str);
+
+fn unauthorized(state: &State, AuthFailure(error, message): AuthFailure) -> Response {
+    reply(
+        state,
+        "aet.auth",
+        StatusCode::UNAUTHORIZED,
+        json!({"error": error, "message": message}),
+    )
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    header(headers, headers::CONTENT_TYPE)
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// Checks the document's authentication; `Err` is the 401 to send.
+fn authenticate(
+    state: &State,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), AuthFailure> {
+    let Some(auth) = header(headers, headers::AUTHORIZATION) else {
+        return Err(AuthFailure(
+            "missing_authorization",
+            "the authorization header is required: Bearer <API token>",
+        ));
+    };
+    let Some(token) = auth
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Err(AuthFailure(
+            "invalid_authorization",
+            "authorization must be `Bearer <API token>`",
+        ));
+    };
+    let Some(account) = state
+        .config
+        .aet_accounts
+        .iter()
+        .find(|a| ct_eq(a.id.as_bytes(), token.as_bytes()))
+    else {
+        return Err(AuthFailure("unknown_token", "the API token is not known"));
+    };
+    let Some(timestamp) = header(headers, headers::TIMESTAMP) else {
+        return Err(AuthFailure(
+            "missing_timestamp",
+            "the timestamp header is required (milliseconds since the epoch)",
+        ));
+    };
+    let Some(millis) = Some(timestamp)
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<u64>().ok())
+    else {
+        return Err(AuthFailure(
+            "invalid_timestamp",
+            "the timestamp header must be milliseconds since the epoch",
+        ));
+    };
+    if !state.within_window(millis) {
+        return Err(AuthFailure(
+            "stale_timestamp",
+            "the timestamp is outside the accepted window",
+        ));
+    }
+    let Some(received) = header(headers, headers::SIGNATURE) else {
+        return Err(AuthFailure(
+            "missing_signature",
+            "the signature header is required",
+        ));
+    };
+    // The document: the path without its leading slash; the body as sent, or empty for a
+    // multipart upload. It does not say whether the query is signed: both forms are accepted.
+    let path = uri.path().trim_start_matches('/');
+    let signed_body: &[u8] = if is_multipart(headers) { b"" } else { body };
+    let mut candidates = vec![path.to_owned()];
+    if let Some(query) = uri.query() {
+        candidates.push(format!("{path}?{query}"));
+    }
+    let valid = candidates.iter().any(|p| {
+        let expected = sigil_reference::aet_signature(
+            account.secret.as_bytes(),
+            millis,
+            method.as_str(),
+            p,
+            Some(signed_body),
+        );
+        ct_eq(expected.as_bytes(), received.as_bytes())
+    });
+    if !valid {
+        return Err(AuthFailure(
+            "invalid_signature",
+            "the signature does not match the request",
+        ));
+    }
+    Ok(())
+}
+
+async fn handle(
+    Extract(state): Extract<Shared>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(failure) = authenticate(&state, &method, &uri, &headers, &body) {
+        return unauthorized(&state, failure);
+    }
+    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["v3", "documents"] if method == Method::POST => upload(&state, &headers, body).await,
+        ["v3", collection]
+            if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
+        {
+            collection_route(&state, &method, collection, body)
+        }
+        ["v3", collection, id]
+            if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
+        {
+            item_route(&state, &method, collection, id, body)
+        }
+        _ => reply(
+            &state,
+            "aet.unknown",
+            StatusCode::NOT_FOUND,
+            json!({"error": "not_found", "message": format!("no resource at {}", uri.path())}),
+        ),
+    }
+}
+
+fn collection_route(state: &State, method: &Method, collection: &str, body: Bytes) -> Response {
+    let route = format!("aet.{collection}");
+    match *method {
+        Method::GET => {
+            let items: Vec<Value> = lock(&state.aet)
+                .get(collection)
+                .map(|c| c.values().cloned().collect())
+                .unwrap_or_default();
+            reply(
+                state,
+                &route,
+                StatusCode::OK,
+                json!({"data": items, "count": items.len()}),
+            )
+        }
+        Method::POST => {
+            let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "validation_error", "message": "the body must be a JSON object"}),
+                );
+            };
+            if collection == "users"
+                && fields
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| n.trim().is_empty())
+            {
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({"error": "validation_error", "message": "name is required"}),
+                );
+            }
+            let id = format!("{}_{}", &collection[..collection.len() - 1], state.hex_id());
+            fields.insert("id".into(), json!(id));
+            fields.insert("createdAt".into(), json!(state.now_ms()));
+            let item = Value::Object(fields);
+            lock(&state.aet)
+                .entry(collection.to_owned())
+                .or_default()
+                .insert(id, item.clone());
+            reply(state, &route, StatusCode::CREATED, item)
+        }
+        _ => reply(
+            state,
+            &route,
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"error": "method_not_allowed"}),
+        ),
+    }
+}
+
+fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: Bytes) -> Response {
+    let route = format!("aet.{collection}.item");
+    let mut store = lock(&state.aet);
+    let items = store.entry(collection.to_owned()).or_default();
+    let missing = || json!({"error": "not_found", "message": format!("no {collection} item {id}")});
+    match *method {
+        Method::GET => match items.get(id) {
+            Some(item) => {
+                let item = item.clone();
+                drop(store);
+                reply(state, &route, StatusCode::OK, item)
+            }
+            None => {
+                drop(store);
+                reply(state, &route, StatusCode::NOT_FOUND, missing())
+            }
+        },
+        Method::PUT | Method::PATCH => {
+            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+                drop(store);
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "validation_error", "message": "the body must be a JSON object"}),
+                );
+            };
+            let Some(Value::Object(item)) = items.get_mut(id) else {
+                drop(store);
+                return reply(state, &route, StatusCode::NOT_FOUND, missing());
+            };
+            if *method == Method::PUT {
+                let keep: Map<String, Value> = item
+                    .iter()
+                    .filter(|(k, _)| *k == "id" || *k == "createdAt")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                *item = keep;
+            }
+            for (k, v) in fields {
+                if k != "id" && k != "createdAt" {
+                    item.insert(k, v);
+                }
+            }
+            let updated = Value::Object(item.clone());
+            drop(store);
+            reply(state, &route, StatusCode::OK, updated)
+        }
+        Method::DELETE => {
+            let removed = items.remove(id).is_some();
+            drop(store);
+            if removed {
+                state.record(&route, "204");
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                reply(state, &route, StatusCode::NOT_FOUND, missing())
+            }
+        }
+        _ => {
+            drop(store);
+            reply(
+                state,
+                &route,
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"error": "method_not_allowed"}),
+            )
+        }
+    }
+}
+
+/// `POST v3/documents` with a multipart form: stores each field and each file's name, type,
+/// size and SHA-256.
+async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
+    const ROUTE: &str = "aet.documents";
+    let boundary =
+        header(headers, headers::CONTENT_TYPE).and_then(|c| multer::parse_boundary(c).ok());
+    let Some(boundary) = boundary else {
+        return reply(
+            state,
+            ROUTE,
+            StatusCode::BAD_REQUEST,
+            json!({"error": "validation_error", "message": "a multipart/form-data body is required"}),
+        );
+    };
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut fields = Map::new();
+    let mut files = Vec::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().map(ToString::to_string);
+                let Ok(data) = field.bytes().await else {
+                    return reply(
+                        state,
+                        ROUTE,
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": "validation_error", "message": "malformed multipart body"}),
+                    );
+                };
+                match filename {
+                    Some(filename) => files.push(json!({
+                        "field": name, "filename": filename, "contentType": content_type,
+                        "size": data.len(), "sha256": sha256_hex(&data),
+                    })),
+                    None => {
+                        fields.insert(name, json!(String::from_utf8_lossy(&data)));
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return reply(
+                    state,
+                    ROUTE,
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "validation_error", "message": format!("malformed multipart body: {e}")}),
+                );
+            }
+        }
+    }
+    if files.is_empty() {
+        return reply(
+            state,
+            ROUTE,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"error": "validation_error", "message": "at least one file is required"}),
+        );
+    }
+    let id = format!("document_{}", state.hex_id());
+    let item = json!({"id": id, "fields": fields, "files": files, "createdAt": state.now_ms()});
+    lock(&state.aet)
+        .entry("documents".into())
+        .or_default()
+        .insert(id, item.clone());
+    reply(state, ROUTE, StatusCode::CREATED, item)
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}

@@ -1,0 +1,148 @@
+//! Emulator accounts and settings.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sigil_client_core::{Clock, SystemClock};
+
+/// An ADVANCE credential pair.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdvanceAccount {
+    /// The accessKey.
+    pub access_key: String,
+    /// The secretKey.
+    pub secret_key: String,
+    /// A disabled account answers `ACCOUNT_DISABLED` once its signature checks out.
+    pub disabled: bool,
+}
+
+impl fmt::Debug for AdvanceAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdvanceAccount")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// An id and its secret: AET `TOKEN=SECRET`, Avanan `APP_ID=SECRET`, ADVANCE
+/// `ACCESS_KEY=SECRET_KEY`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The public part (token, app id, access key).
+    pub id: String,
+    /// The secret.
+    pub secret: String,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Credential({}=<redacted>)", self.id)
+    }
+}
+
+/// A `ID=SECRET` argument without `=` or with an empty side.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected ID=SECRET (split at the first '=', both sides non-empty)")]
+pub struct CredentialParseError;
+
+impl std::str::FromStr for Credential {
+    type Err = CredentialParseError;
+
+    /// Splits at the first `=`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((id, secret)) if !id.is_empty() && !secret.is_empty() => Ok(Self {
+                id: id.to_owned(),
+                secret: secret.to_owned(),
+            }),
+            _ => Err(CredentialParseError),
+        }
+    }
+}
+
+/// What the emulator knows and how strict it is.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// The emulator's clock (token expiry, timestamp windows).
+    pub clock: Arc<dyn Clock>,
+    /// ADVANCE accounts.
+    pub advance_accounts: Vec<AdvanceAccount>,
+    /// AET API tokens and their secrets.
+    pub aet_accounts: Vec<Credential>,
+    /// Avanan application ids and their secrets.
+    pub avanan_accounts: Vec<Credential>,
+    /// IDV regions (ISO 3166-1 alpha-3) `generate-url` accepts; others get `REGION_WRONG`.
+    pub idv_regions: Vec<String>,
+    /// Accepted clock difference for ADVANCE timestamps, AET timestamps and Avanan dates
+    /// (exactly this much is still accepted).
+    pub time_window: Duration,
+    /// Seed of the ids the emulator makes up (transaction ids, signature ids); `None`: random.
+    pub seed: Option<u64>,
+    /// How many Avanan security events are seeded.
+    pub seeded_events: usize,
+    /// Events per `/v1.0/event/query` page.
+    pub page_size: usize,
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("advance_accounts", &self.advance_accounts)
+            .field("aet_accounts", &self.aet_accounts)
+            .field("avanan_accounts", &self.avanan_accounts)
+            .field("idv_regions", &self.idv_regions)
+            .field("time_window", &self.time_window)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The documents' sample ADVANCE pair.
+pub const SAMPLE_ADVANCE: (&str, &str) = ("sampleaccesskey", "samplesecretkey");
+/// A disabled ADVANCE sample account, to see `ACCOUNT_DISABLED`.
+pub const SAMPLE_ADVANCE_DISABLED: (&str, &str) = ("disabledaccesskey", "disabledsecretkey");
+/// The AET sample pair (the document has none; this one is sigil's).
+pub const SAMPLE_AET: (&str, &str) = ("aet-sample-token", "aet-sample-secret");
+/// The Avanan sample pair (the secret per the errata).
+pub const SAMPLE_AVANAN: (&str, &str) = ("US:myapp29", "my_avanan_secret");
+
+impl Default for EmulatorConfig {
+    /// The documents' sample credentials, the token document's own example pair, `IDN` only,
+    /// a 300 s window, 25 seeded events in pages of 10.
+    fn default() -> Self {
+        let account = |(k, s): (&str, &str), disabled| AdvanceAccount {
+            access_key: k.to_owned(),
+            secret_key: s.to_owned(),
+            disabled,
+        };
+        let credential = |(id, secret): (&str, &str)| Credential {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+        };
+        Self {
+            clock: Arc::new(SystemClock),
+            advance_accounts: vec![
+                account(SAMPLE_ADVANCE, false),
+                account(("19f3bfc87cdb9c33", "440cc5dee302a30b"), false),
+                account(SAMPLE_ADVANCE_DISABLED, true),
+            ],
+            aet_accounts: vec![credential(SAMPLE_AET)],
+            avanan_accounts: vec![credential(SAMPLE_AVANAN)],
+            idv_regions: vec!["IDN".to_owned()],
+            time_window: Duration::from_secs(300),
+            seed: None,
+            seeded_events: 25,
+            page_size: 10,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Uses `clock`.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+}

@@ -1,0 +1,171 @@
+//! An offline emulator of the ADVANCE.AI, AET and Avanan APIs: a real HTTP server that checks
+//! every request exactly as the vendor documents describe and answers with the documented
+//! codes and messages.
+//!
+//! * **ADVANCE**: `generate-token` under every region's path prefix; H5 IDV `generate-url` and
+//!   `get-result` under both known path prefixes; an H5 page where a tester picks the outcome.
+//! * **AET**: every request under `/v2/`, `/v3/`, `/v4/` authenticated (bearer token, timestamp
+//!   window, HMAC signature over the request as received), then a small in-memory resource set.
+//! * **Avanan**: `/v1.0/auth`, then `x-av-token` and `x-av-sig` on every call; `/v1.0/scopes`
+//!   and `/v1.0/event/query` with `scrollId` paging over seeded events.
+//! * `GET /_emulator/metrics` counts requests per route and outcome.
+//!
+//! Signatures are checked with `sigil-reference`, the plain implementation, not with the
+//! optimised signer the clients use, so the two keep each other honest.
+//!
+//! ```no_run
+//! use sigil_emulator::{Emulator, EmulatorConfig};
+//! # async fn run() -> std::io::Result<()> {
+//! let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default()).await?;
+//! println!("listening on {}", emulator.base_url());
+//! emulator.shutdown().await
+//! # }
+//! ```
+
+mod advance;
+mod aet;
+mod avanan;
+mod config;
+mod h5;
+mod jwt;
+mod outcome;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{
+    AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, SAMPLE_ADVANCE,
+    SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
+};
+pub use outcome::IdvOutcome;
+pub use state::Metrics;
+use state::State;
+
+/// A running emulator. Dropping it without [`shutdown`](Self::shutdown) aborts the server.
+pub struct Emulator {
+    addr: SocketAddr,
+    state: Arc<State>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Binds `addr` (port 0 for an ephemeral port) and starts serving.
+    pub async fn start(addr: SocketAddr, config: EmulatorConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State::new(config, format!("http://{addr}")));
+        let router = router(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests so far, per route and outcome.
+    pub fn metrics(&self) -> Metrics {
+        self.state.metrics()
+    }
+
+    /// Makes every IDV session opened for `user_id` complete at once with `outcome`.
+    pub fn script_idv_outcome(&self, user_id: &str, outcome: IdvOutcome) {
+        self.state.script_outcome(user_id, outcome);
+    }
+
+    /// Completes an open IDV session as if the user had picked `outcome` on the H5 page;
+    /// `false` if there is no such session.
+    pub fn complete_idv(&self, signature_id: &str, outcome: IdvOutcome) -> bool {
+        self.state.complete_session(signature_id, outcome).is_some()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(std::io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+
+    /// Serves until the server fails (for the `sigil emulator` command, which stops on
+    /// Ctrl-C by dropping this future).
+    pub async fn serve_forever(mut self) -> std::io::Result<()> {
+        match self.task.take() {
+            Some(task) => task.await.map_err(std::io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+fn router(state: Arc<State>) -> axum::Router {
+    axum::Router::new()
+        .merge(advance::routes())
+        .merge(h5::routes())
+        .merge(aet::routes())
+        .merge(avanan::routes())
+        .route("/_emulator/metrics", axum::routing::get(metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+) -> axum::Json<Metrics> {
+    axum::Json(state.metrics())
+}
+
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    uri: axum::http::Uri,
+) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    state.record("unknown", "404");
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        axum::Json(
+            serde_json::json!({"error": "not_found", "message": format!("no route for {}", uri.path())}),
+        ),
+    )
+}
