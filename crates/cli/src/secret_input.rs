@@ -3,10 +3,31 @@
 
 use std::io::Read;
 
+use clap::Args;
 use sigil_signing::SecretKey;
 use zeroize::Zeroizing;
 
 use crate::CliError;
+
+/// The `--secret-key` argument shared by every command.
+#[derive(Debug, Args)]
+pub(crate) struct SecretArg {
+    /// The secret key; `-` reads it from standard input. Defaults to $SIGIL_SECRET_KEY.
+    #[arg(
+        long,
+        env = "SIGIL_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "SK"
+    )]
+    secret_key: Option<String>,
+}
+
+impl SecretArg {
+    /// The key, read from wherever the user put it.
+    pub(crate) fn resolve(&self) -> Result<SecretKey, CliError> {
+        resolve(self.secret_key.as_deref(), &mut std::io::stdin().lock())
+    }
+}
 
 /// Resolves the `--secret-key` argument (clap has already applied `SIGIL_SECRET_KEY`).
 pub(crate) fn resolve(arg: Option<&str>, stdin: &mut dyn Read) -> Result<SecretKey, CliError> {

@@ -8,32 +8,12 @@ use clap::{Args, Subcommand};
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::avanan::{AvananRequest, AvananSigner};
 use sigil_signing::{
-    Base64Signature, HexSignature, SecretKey, SignatureMismatch, TimestampMillis,
-    advance::AdvanceSigner,
+    Base64Signature, HexSignature, SignatureMismatch, TimestampMillis, advance::AdvanceSigner,
 };
 
 use crate::CliError;
-use crate::clock::{Clock, avanan_date_of, timestamp_of};
-use crate::secret_input;
-
-/// The secret key argument shared by every scheme.
-#[derive(Debug, Args)]
-pub(crate) struct SecretArg {
-    /// The secret key; `-` reads it from standard input. Defaults to $SIGIL_SECRET_KEY.
-    #[arg(
-        long,
-        env = "SIGIL_SECRET_KEY",
-        hide_env_values = true,
-        value_name = "SK"
-    )]
-    secret_key: Option<String>,
-}
-
-impl SecretArg {
-    fn resolve(&self) -> Result<SecretKey, CliError> {
-        secret_input::resolve(self.secret_key.as_deref(), &mut std::io::stdin().lock())
-    }
-}
+use crate::clock::{Generators, timestamp_of};
+use crate::secret_input::SecretArg;
 
 /// ADVANCE token signature inputs.
 #[derive(Debug, Args)]
@@ -246,10 +226,10 @@ fn require<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
 }
 
 impl AdvanceArgs {
-    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
-        let timestamp = match (self.timestamp, clock) {
+    fn resolve(self, now: Option<&Generators<'_>>) -> Result<Resolved, CliError> {
+        let timestamp = match (self.timestamp, now) {
             (Some(t), _) => t,
-            (None, Some(clock)) => timestamp_of(clock.now())?,
+            (None, Some(now)) => timestamp_of(now.clock.now())?,
             (None, None) => require(None, "--timestamp")?,
         };
         let signer = AdvanceSigner::new(&self.access_key, &self.secret.resolve()?);
@@ -262,10 +242,10 @@ impl AdvanceArgs {
 }
 
 impl AetArgs {
-    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
-        let timestamp = match (self.timestamp, clock) {
+    fn resolve(self, now: Option<&Generators<'_>>) -> Result<Resolved, CliError> {
+        let timestamp = match (self.timestamp, now) {
             (Some(t), _) => t,
-            (None, Some(clock)) => timestamp_of(clock.now())?,
+            (None, Some(now)) => timestamp_of(now.clock.now())?,
             (None, None) => require(None, "--timestamp")?,
         };
         let body = match (self.body, self.body_file, self.multipart) {
@@ -290,11 +270,12 @@ impl AetArgs {
 }
 
 impl AvananArgs {
-    fn resolve(self, clock: Option<&dyn Clock>) -> Result<Resolved, CliError> {
-        let (request_id, date) = match clock {
-            Some(clock) => (
-                self.request_id.unwrap_or_else(|| clock.request_id()),
-                self.date.unwrap_or_else(|| avanan_date_of(clock.now())),
+    fn resolve(self, now: Option<&Generators<'_>>) -> Result<Resolved, CliError> {
+        let (request_id, date) = match now {
+            Some(now) => (
+                self.request_id.unwrap_or_else(|| now.ids.next_id()),
+                self.date
+                    .unwrap_or_else(|| sigil_avanan::DateFormat::Micros.format(now.clock.now())),
             ),
             None => (
                 require(self.request_id, "--request-id")?,
@@ -437,11 +418,11 @@ fn stream_file(path: &PathBuf, mut feed: impl FnMut(&[u8])) -> Result<(), CliErr
 }
 
 /// `sigil sign …`: the signature, or with `--headers` everything to send.
-pub(crate) fn run_sign(cmd: SignCommand, clock: &dyn Clock) -> Result<String, CliError> {
+pub(crate) fn run_sign(cmd: SignCommand, now: &Generators<'_>) -> Result<String, CliError> {
     let (resolved, flags) = match cmd {
-        SignCommand::Advance { args, flags } => (args.resolve(Some(clock))?, flags),
-        SignCommand::Aet { args, flags } => (args.resolve(Some(clock))?, flags),
-        SignCommand::Avanan { args, flags } => (args.resolve(Some(clock))?, flags),
+        SignCommand::Advance { args, flags } => (args.resolve(Some(now))?, flags),
+        SignCommand::Aet { args, flags } => (args.resolve(Some(now))?, flags),
+        SignCommand::Avanan { args, flags } => (args.resolve(Some(now))?, flags),
     };
     if flags.headers {
         resolved.headers()

@@ -22,7 +22,8 @@ impl Default for ReqwestConfig {
     }
 }
 
-/// reqwest with rustls and the timeouts of a [`ReqwestConfig`].
+/// reqwest with rustls and the timeouts of a [`ReqwestConfig`]. Redirects are not followed:
+/// a signed request is valid for one URL only, so a 3xx is returned to the caller as is.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -35,6 +36,7 @@ impl ReqwestTransport {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 TransportError::InvalidRequest(format!("building the HTTP client: {e}"))

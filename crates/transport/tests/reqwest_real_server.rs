@@ -183,3 +183,22 @@ async fn retries_a_refused_connection_then_gives_up() {
         .unwrap_err();
     assert!(matches!(err, TransportError::Connect(_)));
 }
+
+#[tokio::test]
+async fn redirects_are_returned_not_followed() {
+    let (base, count) = server(Arc::new(|_, _: &str| {
+        Some(reply(
+            "303 See Other",
+            "location: http://elsewhere.invalid/x\r\n",
+            "",
+        ))
+    }))
+    .await;
+    let request = http::Request::get(format!("{base}/h5"))
+        .body(Bytes::new())
+        .unwrap();
+    let response = transport(2000).send(request).await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "http://elsewhere.invalid/x");
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
