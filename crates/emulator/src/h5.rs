@@ -104,6 +104,7 @@ async fn page(
   button.ok {{ border-left: 6px solid #16a34a; }}
   button.fail {{ border-left: 6px solid #dc2626; }}
   small {{ color: #64748b; }}
+  header small {{ color: #dbeafe; }}
 </style>
 </head>
 <body>
