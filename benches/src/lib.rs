@@ -65,13 +65,21 @@ pub enum Variant {
     Sigil,
     /// `sigil-reference`.
     Reference,
-    /// Raw SHA-256 compressions.
+    /// Raw SHA-256 compressions, independent from one call to the next (throughput).
     Floor,
+    /// The same compressions, each call continuing the previous call's state (latency: what
+    /// one signature whose blocks depend on each other cannot go below).
+    FloorChained,
 }
 
 impl Variant {
     /// All three, in the order they first run.
-    pub const ALL: [Variant; 3] = [Variant::Sigil, Variant::Reference, Variant::Floor];
+    pub const ALL: [Variant; 4] = [
+        Variant::Sigil,
+        Variant::Reference,
+        Variant::Floor,
+        Variant::FloorChained,
+    ];
 
     /// Lower-case name.
     pub const fn name(self) -> &'static str {
@@ -79,6 +87,7 @@ impl Variant {
             Variant::Sigil => "sigil",
             Variant::Reference => "reference",
             Variant::Floor => "floor",
+            Variant::FloorChained => "floor_chained",
         }
     }
 }
@@ -105,6 +114,10 @@ pub struct Fixture {
     body_200: Vec<u8>,
     body_large: Vec<u8>,
     blocks: Vec<[u8; 64]>,
+    /// `compressions(case)` for every case, in `Case::ALL` order, so the floor does not
+    /// recompute it per call.
+    floor_blocks: [usize; 6],
+    chained_state: std::cell::Cell<[u32; 8]>,
 }
 
 impl std::fmt::Debug for Fixture {
@@ -134,7 +147,7 @@ impl Fixture {
         let aet_secret = "f0e1d2c3b4a5968778695a4b3c2d1e0f".to_owned();
         let avanan_secret = "my_avanan_secret".to_owned();
         let large_blocks = blocks_for(large_body_len + 64) + 1;
-        Self {
+        let mut fixture = Self {
             advance: AdvanceSigner::new(&access_key, &secret(&advance_secret)),
             aet: AetSigner::new(&secret(&aet_secret)),
             avanan: AvananSigner::new(secret(&avanan_secret)),
@@ -152,7 +165,11 @@ impl Fixture {
             blocks: (0..large_blocks.max(8))
                 .map(|i| std::array::from_fn(|j| (i * 31 + j) as u8))
                 .collect(),
-        }
+            floor_blocks: [0; 6],
+            chained_state: std::cell::Cell::new(sigil_iv()),
+        };
+        fixture.floor_blocks = Case::ALL.map(|case| fixture.compressions(case));
+        fixture
     }
 
     fn aet_body(&self, case: Case) -> Option<&[u8]> {
@@ -202,6 +219,7 @@ impl Fixture {
             Variant::Sigil => self.sigil(case),
             Variant::Reference => self.reference(case),
             Variant::Floor => self.floor(case),
+            Variant::FloorChained => self.floor_chained(case),
         }
     }
 
@@ -269,7 +287,7 @@ impl Fixture {
 
     #[inline]
     fn floor(&self, case: Case) -> u8 {
-        let n = self.compressions(case);
+        let n = self.floor_blocks[case as usize];
         let mut state = black_box(sigil_iv());
         if case == Case::AetBody1MiB {
             // Raw SHA-256 throughput: one call over all blocks.
@@ -279,6 +297,19 @@ impl Fixture {
                 compress256(&mut state, core::slice::from_ref(black_box(block)));
             }
         }
+        state[0] as u8
+    }
+}
+
+impl Fixture {
+    #[inline]
+    fn floor_chained(&self, case: Case) -> u8 {
+        let n = self.floor_blocks[case as usize];
+        let mut state = self.chained_state.get();
+        for block in &self.blocks[..n] {
+            compress256(&mut state, core::slice::from_ref(block));
+        }
+        self.chained_state.set(state);
         state[0] as u8
     }
 }
@@ -305,8 +336,10 @@ pub struct Measurement {
     pub sigil_ns: f64,
     /// ns per signature, `sigil-reference`.
     pub reference_ns: f64,
-    /// ns for the same number of raw compressions.
+    /// ns for the same number of raw compressions, independent calls (throughput).
     pub floor_ns: f64,
+    /// ns for the same compressions chained call after call (latency).
+    pub floor_chained_ns: f64,
     /// How many compressions that is.
     pub compressions: usize,
 }
@@ -363,20 +396,21 @@ pub fn measure(fixture: &Fixture, case: Case, plan: Plan) -> Measurement {
         .iter()
         .map(|&v| iterations_for(fixture, case, v, plan.batch))
         .collect();
-    let mut samples: [Vec<f64>; 3] = Default::default();
+    let mut samples: [Vec<f64>; 4] = Default::default();
     for round in 0..plan.rounds.max(1) {
-        for k in 0..3 {
-            let i = (round + k) % 3;
+        for k in 0..4 {
+            let i = (round + k) % 4;
             let took = time_batch(fixture, case, Variant::ALL[i], iters[i]);
             samples[i].push(took.as_nanos() as f64 / iters[i] as f64);
         }
     }
-    let [s, r, f] = &mut samples;
+    let [s, r, f, c] = &mut samples;
     Measurement {
         case,
         sigil_ns: median(s),
         reference_ns: median(r),
         floor_ns: median(f),
+        floor_chained_ns: median(c),
         compressions: fixture.compressions(case),
     }
 }

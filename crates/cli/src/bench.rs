@@ -48,6 +48,7 @@ fn json(results: &[Measurement]) -> String {
                 "sigil_ns": round2(m.sigil_ns),
                 "reference_ns": round2(m.reference_ns),
                 "floor_ns": round2(m.floor_ns),
+                "floor_chained_ns": round2(m.floor_chained_ns),
                 "compressions": m.compressions,
                 "sigil_over_floor": round2(m.sigil_ns / m.floor_ns),
                 "reference_over_sigil": round2(m.reference_ns / m.sigil_ns),
@@ -63,25 +64,29 @@ fn round2(x: f64) -> f64 {
 
 fn table(results: &[Measurement]) -> String {
     let mut out = format!(
-        "{:<16} {:>6} {:>13} {:>13} {:>13} {:>12} {:>16}\n",
+        "{:<16} {:>6} {:>10} {:>13} {:>9} {:>11} {:>12} {:>16} {:>14}\n",
         "scheme",
         "blocks",
         "sigil ns",
         "reference ns",
         "floor ns",
+        "chained ns",
         "sigil/floor",
-        "reference/sigil"
+        "reference/sigil",
+        "sigil/chained"
     );
     for m in results {
         out.push_str(&format!(
-            "{:<16} {:>6} {:>13.1} {:>13.1} {:>13.1} {:>12.2} {:>16.2}\n",
+            "{:<16} {:>6} {:>10.1} {:>13.1} {:>9.1} {:>11.1} {:>12.2} {:>16.2} {:>14.2}\n",
             m.case.name(),
             m.compressions,
             m.sigil_ns,
             m.reference_ns,
             m.floor_ns,
+            m.floor_chained_ns,
             m.sigil_ns / m.floor_ns,
-            m.reference_ns / m.sigil_ns
+            m.reference_ns / m.sigil_ns,
+            m.sigil_ns / m.floor_chained_ns
         ));
     }
     out.pop();

@@ -39,7 +39,7 @@ use core::fmt;
 use zeroize::Zeroize;
 
 use crate::sha256::{
-    AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, digest, or_u128_at, pad_in_place,
+    AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, digest, or_bytes, or_u128_at, pad_fresh,
     state_to_bytes, state_to_u128s,
 };
 use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis, encode};
@@ -65,11 +65,12 @@ impl<'a> AetRequestPath<'a> {
     /// One leading `/` is removed; a `#fragment` (never sent) is dropped; with
     /// [`QueryPolicy::Exclude`] everything from the first `?` is dropped.
     pub fn new(target: &'a str, query: QueryPolicy) -> Self {
-        let target = target.split_once('#').map_or(target, |(t, _)| t);
-        let target = match query {
-            QueryPolicy::Exclude => target.split_once('?').map_or(target, |(p, _)| p),
-            QueryPolicy::Include => target,
-        };
+        // One pass over the (short) target: stop at the fragment, or also at the query.
+        let end = target
+            .bytes()
+            .position(|b| b == b'#' || (b == b'?' && query == QueryPolicy::Exclude))
+            .unwrap_or(target.len());
+        let target = target.get(..end).unwrap_or(target);
         Self(target.strip_prefix('/').unwrap_or(target))
     }
 
@@ -135,6 +136,20 @@ pub struct AetSigner {
 /// Longest pre-hash string (timestamp ‖ METHOD ‖ path ‖ body) signed on the two-block fast
 /// path: 128 bytes minus the padding byte and the 8-byte length.
 const FAST_MESSAGE_MAX: usize = 2 * BLOCK - 9;
+
+/// The outer hash's only block with its padding laid out once: 32 digest bytes (zero here,
+/// merged per signature), `0x80`, zeros, and the length of key block plus digest, 96 bytes.
+const OUTER_TEMPLATE: AlignedBlocks<BLOCK> = {
+    let mut block = [0u8; BLOCK];
+    block[32] = 0x80;
+    let bits = ((BLOCK + 32) as u64 * 8).to_be_bytes();
+    let mut i = 0;
+    while i < 8 {
+        block[BLOCK - 8 + i] = bits[i];
+        i += 1;
+    }
+    AlignedBlocks(block)
+};
 
 impl AetSigner {
     /// Derives the HMAC states from `secret` (RFC 2104: keys longer than a block are hashed).
@@ -205,10 +220,10 @@ impl AetSigner {
                 *dst = b.to_ascii_uppercase();
             }
             at += method.len();
-            blocks.0[at..at + path.len()].copy_from_slice(path);
+            or_bytes(&mut blocks.0[at..], path);
             at += path.len();
-            blocks.0[at..at + body.len()].copy_from_slice(body);
-            let n = pad_in_place(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(2);
+            or_bytes(&mut blocks.0[at..], body);
+            let n = pad_fresh(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(2);
             let mut state = self.inner;
             compress_blocks(&mut state, &blocks.0, n);
             state
@@ -234,11 +249,10 @@ impl AetSigner {
     /// base64-encoded.
     #[inline]
     fn finish_mac(&self, inner_state: &[u32; 8]) -> Base64Signature {
-        let mut block = AlignedBlocks::<BLOCK>::ZERO;
+        let mut block = OUTER_TEMPLATE;
         let [lo, hi] = state_to_u128s(inner_state);
         or_u128_at(&mut block.0, 0, lo);
         or_u128_at(&mut block.0, 16, hi);
-        let _ = pad_in_place(&mut block.0, 32, (BLOCK + 32) as u64);
         let mut state = self.outer;
         compress_blocks(&mut state, &block.0, 1);
         Base64Signature::from_ascii(encode::base64_32(&state_to_bytes(&state)))

@@ -21,7 +21,7 @@
 
 use core::fmt;
 
-use crate::sha256::{AlignedBlocks, BLOCK, IV, compress_blocks, pad_in_place};
+use crate::sha256::{AlignedBlocks, BLOCK, IV, compress_blocks, pad_fresh};
 use crate::{HexSignature, SecretKey, SignatureMismatch, encode};
 
 /// The signed request of an Avanan call: `/auth` or a later request with its request string.
@@ -156,7 +156,7 @@ impl Base64ThenSha256 {
         let mut blocks = AlignedBlocks::<{ 4 * BLOCK }>::ZERO;
         let n = encode::base64_into(&self.stage.0[..self.staged], &mut blocks.0);
         let total = self.blocks_done * BLOCK as u64 + n as u64;
-        let count = pad_in_place(&mut blocks.0, n, total).unwrap_or(4);
+        let count = pad_fresh(&mut blocks.0, n, total).unwrap_or(4);
         let mut state = self.state;
         compress_blocks(&mut state, &blocks.0, count);
         state

@@ -6,8 +6,10 @@
 //! ≈ 67 ns for 32 bytes; `base64`'s `encode_slice` ≈ 290 instructions for 32 bytes; see
 //! `docs/PERFORMANCE.md`). Both are tested against those crates for every length.
 
-/// Lower-case hex of four bytes, eight characters at once in a `u64` (SWAR): the nibbles are
+/// Lower-case hex of four bytes, eight characters at once in a `u64` (SWAR), for targets
+/// without the 16-byte vector path: the nibbles are
 /// spread one per byte, then `'0'` is added, plus `'a' - '0' - 10` where a nibble is ≥ 10.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline]
 const fn hex_of_u32(v: u32) -> [u8; 8] {
     let mut x = v as u64;
@@ -19,6 +21,14 @@ const fn hex_of_u32(v: u32) -> [u8; 8] {
 }
 
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
+    crate::simd::hex32(crate::sha256::state_to_u128s(state))
+}
+
+/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
     let mut out = [0u8; 64];
@@ -57,28 +67,65 @@ pub(crate) const fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
+/// Sixteen base64 characters of twelve input bytes.
+#[inline(always)]
+fn base64_of_12(g: &[u8; 12]) -> (u64, u64) {
+    let lo = u64::from_be_bytes([0, 0, g[0], g[1], g[2], g[3], g[4], g[5]]);
+    let hi = u64::from_be_bytes([0, 0, g[6], g[7], g[8], g[9], g[10], g[11]]);
+    (
+        u64::from_le_bytes(base64_of_48_bits(lo)),
+        u64::from_le_bytes(base64_of_48_bits(hi)),
+    )
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use crate::simd::store_u64_pair;
+
+/// Two `u64`s as 16 bytes (the vector path stores them at once, see `crate::simd`).
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn store_u64_pair(piece: &mut [u8; 16], lo: u64, hi: u64) {
+    piece[..8].copy_from_slice(&lo.to_le_bytes());
+    piece[8..].copy_from_slice(&hi.to_le_bytes());
+}
+
 /// Standard padded base64 of `input` into the start of `out`; returns the encoded length.
 ///
 /// `out` must hold [`base64_len`]`(input.len())` bytes; a shorter `out` is filled as far as
-/// it goes and the length written is returned (the signers always size it exactly).
+/// it goes and the length written is returned (the signers always size it exactly). Output is
+/// written in whole 16-byte pieces where it can be, so that a hash reading it right after
+/// does not stall on store forwarding.
 #[inline]
 pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
-    let (groups, rest) = input.as_chunks::<6>();
-    let (out_groups, _) = out.as_chunks_mut::<8>();
+    let (groups, rest) = input.as_chunks::<12>();
+    let (pieces, _) = out.as_chunks_mut::<16>();
     let mut written = 0;
-    for (dst, g) in out_groups.iter_mut().zip(groups) {
-        let v = u64::from_be_bytes([0, 0, g[0], g[1], g[2], g[3], g[4], g[5]]);
-        *dst = base64_of_48_bits(v);
-        written += 8;
+    for (piece, g) in pieces.iter_mut().zip(groups) {
+        let (lo, hi) = base64_of_12(g);
+        store_u64_pair(piece, lo, hi);
+        written += 16;
     }
-    if written < groups.len() * 8 {
+    if written < groups.len() * 16 {
         return written;
     }
-    // 0 to 5 remaining bytes: 0, 4 or 8 more characters, with padding.
-    let tail: [u8; 8] = match *rest {
-        [] => return written,
+    // 0 to 11 remaining bytes: at most 16 more characters, with padding.
+    let mut tail = [0u8; 16];
+    let (six, last) = if rest.len() >= 6 {
+        rest.split_at(6)
+    } else {
+        (&[][..], rest)
+    };
+    let mut n = 0;
+    if let [a, b, c, d, e, f] = *six {
+        tail[..8].copy_from_slice(&base64_of_48_bits(u64::from_be_bytes([
+            0, 0, a, b, c, d, e, f,
+        ])));
+        n = 8;
+    }
+    let end_part: [u8; 8] = match *last {
+        [] => [0; 8],
         [a] => {
-            let [c0, c1, ..] = pair_chars(u32::from(a) << 4);
+            let [c0, c1] = pair_chars(u32::from(a) << 4);
             [c0, c1, b'=', b'=', 0, 0, 0, 0]
         }
         [a, b] => {
@@ -88,9 +135,8 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
             [c0, c1, c2, b'=', 0, 0, 0, 0]
         }
         [a, b, c] => {
-            let [c0, c1, c2, c3, ..] =
-                base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, 0, 0, 0]));
-            [c0, c1, c2, c3, 0, 0, 0, 0]
+            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, 0, 0, 0]));
+            [x[0], x[1], x[2], x[3], 0, 0, 0, 0]
         }
         [a, b, c, d] => {
             let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, d, 0, 0]));
@@ -101,8 +147,20 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
             [x[0], x[1], x[2], x[3], x[4], x[5], x[6], b'=']
         }
     };
-    let n = base64_len(rest.len());
-    let end = (written + n).min(out.len());
+    tail[n..n + 8].copy_from_slice(&end_part);
+    let len = base64_len(rest.len());
+    if let Some(piece) = pieces.get_mut(written / 16) {
+        // Room for a whole piece: one 16-byte store (the bytes after `len` are zero).
+        let lo = u64::from_le_bytes([
+            tail[0], tail[1], tail[2], tail[3], tail[4], tail[5], tail[6], tail[7],
+        ]);
+        let hi = u64::from_le_bytes([
+            tail[8], tail[9], tail[10], tail[11], tail[12], tail[13], tail[14], tail[15],
+        ]);
+        store_u64_pair(piece, lo, hi);
+        return written + len;
+    }
+    let end = (written + len).min(out.len());
     out[written..end].copy_from_slice(&tail[..end - written]);
     end
 }
@@ -112,14 +170,13 @@ fn pair_chars(v12: u32) -> [u8; 2] {
     BASE64_PAIRS[(v12 & 0xfff) as usize].to_le_bytes()
 }
 
-/// Standard padded base64 of a 32-byte digest (always 44 characters).
+/// Standard padded base64 of a 32-byte digest: 44 characters, then 4 zero bytes (so that
+/// the value is three whole 16-byte pieces).
 #[inline]
-pub(crate) fn base64_32(bytes: &[u8; 32]) -> [u8; 44] {
+pub(crate) fn base64_32(bytes: &[u8; 32]) -> [u8; 48] {
     let mut out = [0u8; 48];
     base64_into(bytes, &mut out);
-    let mut exact = [0u8; 44];
-    exact.copy_from_slice(&out[..44]);
-    exact
+    out
 }
 
 #[cfg(test)]
@@ -159,7 +216,8 @@ mod tests {
         let standard = base64::engine::general_purpose::STANDARD;
         let bytes: [u8; 200] = core::array::from_fn(|i| (i * 91 + 5) as u8);
         let b32: [u8; 32] = core::array::from_fn(|i| bytes[i]);
-        assert_eq!(base64_32(&b32).as_slice(), standard.encode(b32).as_bytes());
+        assert_eq!(&base64_32(&b32)[..44], standard.encode(b32).as_bytes());
+        assert_eq!(base64_32(&b32)[44..], [0; 4]);
         for len in 0..=200 {
             let mut out = [0u8; 272];
             let n = base64_into(&bytes[..len], &mut out);

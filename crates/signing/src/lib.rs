@@ -34,6 +34,8 @@ mod encode;
 mod output;
 mod secret;
 mod sha256;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod simd;
 mod timestamp;
 mod verify;
 

@@ -1,0 +1,62 @@
+//! 16-byte vector helpers for x86-64 (SSE2 is part of the x86-64 baseline), through the
+//! `safe_arch` crate so that the workspace stays free of `unsafe`.
+//!
+//! Why vectors: the SHA-256 compression reads its block in 16-byte loads, and a load that
+//! spans several narrower stores cannot be forwarded from the store buffer; it waits for them
+//! to retire. Writing the per-signature bytes (timestamp digits, the inner digest) and the hex
+//! text as whole 16-byte stores keeps every store as wide as the loads that follow.
+
+use safe_arch::{
+    add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
+    set_i64_m128i, set_splat_i8_m128i, shr_imm_u16_m128i, store_unaligned_m128i,
+    unpack_high_i8_m128i, unpack_low_i8_m128i,
+};
+
+#[inline(always)]
+fn from_u128(value: u128) -> m128i {
+    set_i64_m128i((value >> 64) as i64, value as i64)
+}
+
+/// `piece |= value` (little-endian), as one 16-byte load and one 16-byte store.
+#[inline(always)]
+pub(crate) fn or_piece(piece: &mut [u8; 16], value: u128) {
+    let merged = bitor_m128i(load_unaligned_m128i(piece), from_u128(value));
+    store_unaligned_m128i(piece, merged);
+}
+
+/// Lower-case hex of 16 bytes (`value`, little-endian) into 32 characters.
+#[inline(always)]
+fn hex16(value: u128, out: &mut [[u8; 16]]) {
+    let v = from_u128(value);
+    let low_nibbles = set_splat_i8_m128i(0x0f);
+    let hi = bitand_m128i(shr_imm_u16_m128i::<4>(v), low_nibbles);
+    let lo = bitand_m128i(v, low_nibbles);
+    let ascii = |n: m128i| {
+        let letters = bitand_m128i(
+            cmp_gt_mask_i8_m128i(n, set_splat_i8_m128i(9)),
+            set_splat_i8_m128i(b'a' as i8 - b'0' as i8 - 10),
+        );
+        add_i8_m128i(add_i8_m128i(n, set_splat_i8_m128i(b'0' as i8)), letters)
+    };
+    store_unaligned_m128i(&mut out[0], ascii(unpack_low_i8_m128i(hi, lo)));
+    store_unaligned_m128i(&mut out[1], ascii(unpack_high_i8_m128i(hi, lo)));
+}
+
+/// Lower-case hex of a digest given as two little-endian `u128`s.
+#[inline(always)]
+pub(crate) fn hex32(digest: [u128; 2]) -> [u8; 64] {
+    let mut out = [[0u8; 16]; 4];
+    hex16(digest[0], &mut out[..2]);
+    hex16(digest[1], &mut out[2..]);
+    let mut flat = [0u8; 64];
+    for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
+        dst.copy_from_slice(src);
+    }
+    flat
+}
+
+/// Stores two `u64`s (little-endian, `lo` first) as one 16-byte store.
+#[inline(always)]
+pub(crate) fn store_u64_pair(piece: &mut [u8; 16], lo: u64, hi: u64) {
+    store_unaligned_m128i(piece, set_i64_m128i(hi as i64, lo as i64));
+}
