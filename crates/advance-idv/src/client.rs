@@ -20,8 +20,8 @@ use sigil_models::idv::{
 use sigil_signing::advance::AdvanceSigner;
 use sigil_signing::{SecretKey, TimestampMillis};
 use sigil_transport::{
-    HttpResponse, HttpSend, Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe,
-    retry_after,
+    HttpResponse, HttpSend, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe,
+    TransportSettings, retry_after,
 };
 
 use crate::error::{AdvanceError, VendorFailure};
@@ -57,10 +57,7 @@ pub struct AdvanceClientBuilder {
     idv_path_prefix: String,
     period: Option<PeriodSeconds>,
     clock: Arc<dyn Clock>,
-    transport: Option<Arc<dyn HttpSend>>,
-    #[cfg(feature = "reqwest")]
-    timeouts: sigil_transport::ReqwestConfig,
-    retry: Option<RetryPolicy>,
+    transport: TransportSettings,
     refresh: RefreshPolicy,
     timestamp_retry: bool,
 }
@@ -111,20 +108,20 @@ impl AdvanceClientBuilder {
 
     /// The transport (default `ReqwestTransport` with the configured timeouts).
     pub fn transport(mut self, transport: impl HttpSend + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
+        self.transport.set_transport(Arc::new(transport));
         self
     }
 
     /// Connect and total timeouts of the default transport.
     #[cfg(feature = "reqwest")]
     pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
-        self.timeouts = timeouts;
+        self.transport.set_timeouts(timeouts);
         self
     }
 
     /// Retries of transient failures (default [`RetryPolicy::default`]; `None` disables).
     pub fn retry(mut self, policy: Option<RetryPolicy>) -> Self {
-        self.retry = policy;
+        self.transport.set_retry(policy);
         self
     }
 
@@ -148,36 +145,15 @@ impl AdvanceClientBuilder {
             .unwrap_or_else(|| self.region.origin().to_owned())
             .trim_end_matches('/')
             .to_owned();
-        if !(origin.starts_with("http://") || origin.starts_with("https://")) {
-            return Err(AdvanceError::Config(format!(
-                "base URL must start with http:// or https://, got {origin:?}"
-            )));
-        }
+        let origin = sigil_transport::origin(&origin).map_err(AdvanceError::Config)?;
         if self.access_key.trim().is_empty() {
             return Err(AdvanceError::InvalidRequest(
                 sigil_models::ModelError::Empty { field: "accessKey" },
             ));
         }
-        let transport: Arc<dyn HttpSend> = match self.transport {
-            Some(t) => t,
-            #[cfg(feature = "reqwest")]
-            None => Arc::new(
-                sigil_transport::ReqwestTransport::new(self.timeouts)
-                    .map_err(AdvanceError::Transport)?,
-            ),
-            #[cfg(not(feature = "reqwest"))]
-            None => {
-                return Err(AdvanceError::Config(
-                    "no transport: enable the `reqwest` feature or call `transport(…)`".into(),
-                ));
-            }
-        };
-        let transport: Arc<dyn HttpSend> = match self.retry {
-            Some(policy) => Arc::new(
-                Retry::new(transport, policy).with_classifier(Arc::new(AdvanceRetryClassifier)),
-            ),
-            None => transport,
-        };
+        let transport = self
+            .transport
+            .build(Some(Arc::new(AdvanceRetryClassifier)))?;
         Ok(AdvanceClient {
             inner: Arc::new(Inner {
                 transport,
@@ -272,10 +248,7 @@ impl AdvanceClient {
             idv_path_prefix: IDV_PATH_PREFIX.to_owned(),
             period: None,
             clock: Arc::new(SystemClock),
-            transport: None,
-            #[cfg(feature = "reqwest")]
-            timeouts: sigil_transport::ReqwestConfig::default(),
-            retry: Some(RetryPolicy::default()),
+            transport: TransportSettings::default(),
             refresh: RefreshPolicy::default(),
             timestamp_retry: true,
         }

@@ -11,7 +11,7 @@ use sigil_models::AccessToken;
 use sigil_models::aet::{Environment, ErrorBody, headers};
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::{SecretKey, TimestampMillis};
-use sigil_transport::{HttpRequest, HttpResponse, HttpSend, Retry, RetryPolicy};
+use sigil_transport::{HttpRequest, HttpResponse, HttpSend, RetryPolicy, TransportSettings};
 
 use crate::{AetError, Multipart};
 
@@ -23,10 +23,7 @@ pub struct AetClientBuilder {
     query: QueryPolicy,
     clock: Arc<dyn Clock>,
     boundaries: Arc<dyn IdSource>,
-    transport: Option<Arc<dyn HttpSend>>,
-    #[cfg(feature = "reqwest")]
-    timeouts: sigil_transport::ReqwestConfig,
-    retry: Option<RetryPolicy>,
+    transport: TransportSettings,
 }
 
 impl fmt::Debug for AetClientBuilder {
@@ -73,50 +70,32 @@ impl AetClientBuilder {
 
     /// The transport (default `ReqwestTransport` with the configured timeouts).
     pub fn transport(mut self, transport: impl HttpSend + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
+        self.transport.set_transport(Arc::new(transport));
         self
     }
 
     /// Connect and total timeouts of the default transport.
     #[cfg(feature = "reqwest")]
     pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
-        self.timeouts = timeouts;
+        self.transport.set_timeouts(timeouts);
         self
     }
 
     /// Retries of transient failures for requests safe to repeat (default
     /// [`RetryPolicy::default`]; `None` disables).
     pub fn retry(mut self, policy: Option<RetryPolicy>) -> Self {
-        self.retry = policy;
+        self.transport.set_retry(policy);
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<AetClient, AetError> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(AetError::Config(format!(
-                "base URL must start with http:// or https://, got {base_url:?}"
-            )));
-        }
+        let base_url = sigil_transport::origin(&base_url).map_err(AetError::Config)?;
         if self.token.is_empty() {
             return Err(AetError::Config("the API token is empty".into()));
         }
-        let transport: Arc<dyn HttpSend> = match self.transport {
-            Some(t) => t,
-            #[cfg(feature = "reqwest")]
-            None => Arc::new(sigil_transport::ReqwestTransport::new(self.timeouts)?),
-            #[cfg(not(feature = "reqwest"))]
-            None => {
-                return Err(AetError::Config(
-                    "no transport: enable the `reqwest` feature or call `transport(…)`".into(),
-                ));
-            }
-        };
-        let transport: Arc<dyn HttpSend> = match self.retry {
-            Some(policy) => Arc::new(Retry::new(transport, policy)),
-            None => transport,
-        };
+        let transport = self.transport.build(None)?;
         Ok(AetClient {
             inner: Arc::new(Inner {
                 transport,
@@ -178,10 +157,7 @@ impl AetClient {
             query: QueryPolicy::Exclude,
             clock: Arc::new(SystemClock),
             boundaries: Arc::new(RandomIds),
-            transport: None,
-            #[cfg(feature = "reqwest")]
-            timeouts: sigil_transport::ReqwestConfig::default(),
-            retry: Some(RetryPolicy::default()),
+            transport: TransportSettings::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use sigil_models::AccessToken;
 use sigil_models::avanan::{EventQuery, Region, Response, ResponseEnvelope, Scope, headers};
 use sigil_signing::SecretKey;
 use sigil_signing::avanan::{AvananRequest, AvananSigner};
-use sigil_transport::{HttpRequest, HttpResponse, HttpSend, Retry, RetryPolicy};
+use sigil_transport::{HttpRequest, HttpResponse, HttpSend, RetryPolicy, TransportSettings};
 
 use crate::{AvananError, DateFormat, EventPager};
 
@@ -92,10 +92,7 @@ pub struct AvananClientBuilder {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     date_format: DateFormat,
-    transport: Option<Arc<dyn HttpSend>>,
-    #[cfg(feature = "reqwest")]
-    timeouts: sigil_transport::ReqwestConfig,
-    retry: Option<RetryPolicy>,
+    transport: TransportSettings,
     refresh: RefreshPolicy,
 }
 
@@ -142,21 +139,21 @@ impl AvananClientBuilder {
 
     /// The transport (default `ReqwestTransport` with the configured timeouts).
     pub fn transport(mut self, transport: impl HttpSend + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
+        self.transport.set_transport(Arc::new(transport));
         self
     }
 
     /// Connect and total timeouts of the default transport.
     #[cfg(feature = "reqwest")]
     pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
-        self.timeouts = timeouts;
+        self.transport.set_timeouts(timeouts);
         self
     }
 
     /// Retries of transient failures for requests safe to repeat (default
     /// [`RetryPolicy::default`]; `None` disables).
     pub fn retry(mut self, policy: Option<RetryPolicy>) -> Self {
-        self.retry = policy;
+        self.transport.set_retry(policy);
         self
     }
 
@@ -169,29 +166,11 @@ impl AvananClientBuilder {
     /// Builds the client.
     pub fn build(self) -> Result<AvananClient, AvananError> {
         let origin = self.origin.trim_end_matches('/').to_owned();
-        if !(origin.starts_with("http://") || origin.starts_with("https://")) {
-            return Err(AvananError::Config(format!(
-                "base URL must start with http:// or https://, got {origin:?}"
-            )));
-        }
+        let origin = sigil_transport::origin(&origin).map_err(AvananError::Config)?;
         if self.app_id.trim().is_empty() {
             return Err(AvananError::Config("the application id is empty".into()));
         }
-        let transport: Arc<dyn HttpSend> = match self.transport {
-            Some(t) => t,
-            #[cfg(feature = "reqwest")]
-            None => Arc::new(sigil_transport::ReqwestTransport::new(self.timeouts)?),
-            #[cfg(not(feature = "reqwest"))]
-            None => {
-                return Err(AvananError::Config(
-                    "no transport: enable the `reqwest` feature or call `transport(…)`".into(),
-                ));
-            }
-        };
-        let transport: Arc<dyn HttpSend> = match self.retry {
-            Some(policy) => Arc::new(Retry::new(transport, policy)),
-            None => transport,
-        };
+        let transport = self.transport.build(None)?;
         Ok(AvananClient {
             inner: Arc::new(Inner {
                 transport,
@@ -250,10 +229,7 @@ impl AvananClient {
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
             date_format: DateFormat::Micros,
-            transport: None,
-            #[cfg(feature = "reqwest")]
-            timeouts: sigil_transport::ReqwestConfig::default(),
-            retry: Some(RetryPolicy::default()),
+            transport: TransportSettings::default(),
             refresh: RefreshPolicy::default(),
         }
     }

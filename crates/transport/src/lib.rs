@@ -27,6 +27,7 @@ mod error;
 mod reqwest_transport;
 mod retry;
 mod scripted;
+mod settings;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -39,6 +40,7 @@ pub use error::TransportError;
 pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
 pub use retry::{Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
 pub use scripted::{RecordedRequest, ScriptedTransport};
+pub use settings::{TransportSettings, origin};
 
 /// A request as the clients build it.
 pub type HttpRequest = http::Request<Bytes>;
