@@ -17,7 +17,8 @@ pub(crate) struct SecretArg {
         long,
         env = "SIGIL_SECRET_KEY",
         hide_env_values = true,
-        value_name = "SK"
+        value_name = "SK",
+        allow_hyphen_values = true
     )]
     secret_key: Option<String>,
 }

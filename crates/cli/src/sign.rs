@@ -56,7 +56,13 @@ pub(crate) struct AetArgs {
     #[arg(long, group = "body_source")]
     multipart: bool,
     /// With --headers: the API token for the `authorization: Bearer …` header.
-    #[arg(long, value_name = "T", env = "SIGIL_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "T",
+        env = "SIGIL_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: Option<String>,
 }
 
@@ -78,7 +84,13 @@ pub(crate) struct AvananArgs {
     #[arg(long, value_name = "S")]
     request_string: Option<String>,
     /// With --headers: the `x-av-token` to send (empty for `/auth`).
-    #[arg(long, value_name = "T", env = "SIGIL_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "T",
+        env = "SIGIL_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     token: Option<String>,
 }
 

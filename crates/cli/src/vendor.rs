@@ -175,7 +175,13 @@ pub(crate) enum AetCommand {
     /// Send one signed request; prints the JSON answer.
     Request {
         /// The API token (sent as `Bearer …`). Defaults to $SIGIL_TOKEN.
-        #[arg(long, value_name = "T", env = "SIGIL_TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            value_name = "T",
+            env = "SIGIL_TOKEN",
+            hide_env_values = true,
+            allow_hyphen_values = true
+        )]
         token: String,
         #[command(flatten)]
         secret: SecretArg,
