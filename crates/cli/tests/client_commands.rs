@@ -1,0 +1,233 @@
+//! `sigil emulator` and the client commands, as a user runs them.
+
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Emulator(Child, String);
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn emulator() -> Emulator {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args([
+            "emulator",
+            "--addr",
+            "127.0.0.1:0",
+            "--aet-account",
+            "tok=se=cret",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+    Emulator(child, base)
+}
+
+fn sigil(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args(args)
+        .env_remove("SIGIL_SECRET_KEY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap(),
+        json,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn client_commands_against_the_emulator() {
+    let emu = emulator();
+    let base = emu.1.as_str();
+    let (code, token, _) = sigil(&[
+        "advance",
+        "token",
+        "--access-key",
+        "sampleaccesskey",
+        "--secret-key",
+        "samplesecretkey",
+        "--region",
+        "TH",
+        "--period-seconds",
+        "120",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 0);
+    assert!(token["token"].as_str().unwrap().starts_with("eyJ") && token["expiredTime"].is_u64());
+
+    let (code, _, err) = sigil(&[
+        "advance",
+        "token",
+        "--access-key",
+        "sampleaccesskey",
+        "--secret-key",
+        "wrong",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("PARAMETER_ERROR") && err.contains("Signature error"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong"), "the secret is not echoed: {err}");
+
+    let (code, session, _) = sigil(&[
+        "advance",
+        "idv-url",
+        "--access-key",
+        "sampleaccesskey",
+        "--secret-key",
+        "samplesecretkey",
+        "--return-url",
+        "https://a.example/ok",
+        "--fail-return-url",
+        "https://a.example/fail",
+        "--country",
+        "IDN",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 0);
+    let sid = session["signatureId"].as_str().unwrap();
+    let (code, result, _) = sigil(&[
+        "advance",
+        "idv-result",
+        "--access-key",
+        "sampleaccesskey",
+        "--secret-key",
+        "samplesecretkey",
+        "--signature-id",
+        sid,
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(
+        (code, result["idvCode"].clone()),
+        (0, serde_json::Value::Null),
+        "pending session"
+    );
+    let (code, _, err) = sigil(&[
+        "advance",
+        "idv-url",
+        "--access-key",
+        "sampleaccesskey",
+        "--secret-key",
+        "samplesecretkey",
+        "--return-url",
+        "https://a.example/ok",
+        "--fail-return-url",
+        "https://a.example/fail",
+        "--country",
+        "PHL",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("REGION_WRONG"), "{err}");
+    let (code, _, _) = sigil(&[
+        "advance",
+        "token",
+        "--access-key",
+        "a",
+        "--secret-key",
+        "s",
+        "--period-seconds",
+        "59",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(
+        code, 2,
+        "a bad period is a usage error, refused before sending"
+    );
+
+    // The extra AET account was split at the first '='.
+    let (code, created, _) = sigil(&[
+        "aet",
+        "request",
+        "--token",
+        "tok",
+        "--secret-key",
+        "se=cret",
+        "--method",
+        "POST",
+        "--path",
+        "/v3/users",
+        "--body",
+        r#"{"name":"Ada"}"#,
+        "--base-url",
+        base,
+    ]);
+    assert_eq!((code, created["name"].as_str()), (0, Some("Ada")));
+    let (code, _, err) = sigil(&[
+        "aet",
+        "request",
+        "--token",
+        "tok",
+        "--secret-key",
+        "nope",
+        "--method",
+        "GET",
+        "--path",
+        "/v3/users",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("401") && err.contains("invalid_signature"),
+        "{err}"
+    );
+
+    let (code, token, _) = sigil(&[
+        "avanan",
+        "token",
+        "--app-id",
+        "US:myapp29",
+        "--secret-key",
+        "my_avanan_secret",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(token["token"].as_str().unwrap().split('.').count(), 3);
+    let (code, scopes, _) = sigil(&[
+        "avanan",
+        "request",
+        "--app-id",
+        "US:myapp29",
+        "--secret-key",
+        "my_avanan_secret",
+        "--method",
+        "GET",
+        "--path",
+        "/v1.0/scopes",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(
+        (code, scopes["responseData"][0].as_str()),
+        (0, Some("mt-rnd-ng-1:myapp29"))
+    );
+}
