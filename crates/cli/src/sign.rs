@@ -100,14 +100,9 @@ enum QueryArg {
     Include,
 }
 
+/// The method as signed: upper case, checked by the same parser as the client commands.
 fn parse_method(s: &str) -> Result<String, String> {
-    // RFC 9110 token characters.
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if !s.is_empty() && s.bytes().all(is_tchar) {
-        Ok(s.to_ascii_uppercase())
-    } else {
-        Err("an HTTP method is one or more token characters, e.g. GET".into())
-    }
+    crate::vendor::parse_method(s).map(|m| m.as_str().to_owned())
 }
 
 /// Flags shared by every `sign` scheme.

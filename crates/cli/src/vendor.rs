@@ -26,9 +26,10 @@ fn parse_avanan_region(s: &str) -> Result<AvananRegion, String> {
     AvananRegion::from_id(s).ok_or_else(|| "one of US, EU, AU, CA, UK, IN, UAE".into())
 }
 
-fn parse_method(s: &str) -> Result<http::Method, String> {
+/// An HTTP method, upper-cased; `http` checks it is one or more RFC 9110 token characters.
+pub(crate) fn parse_method(s: &str) -> Result<http::Method, String> {
     http::Method::from_bytes(s.to_ascii_uppercase().as_bytes())
-        .map_err(|_| "an HTTP method, e.g. GET".into())
+        .map_err(|_| "an HTTP method is one or more token characters, e.g. GET".into())
 }
 
 fn parse_json(s: &str) -> Result<Value, String> {
