@@ -3,7 +3,8 @@
 //! * [`Clock`]: where "now" comes from ([`SystemClock`], or [`ManualClock`] in tests);
 //! * [`IdSource`]: where request ids come from ([`RandomIds`], UUID v4, or [`SequentialIds`]);
 //! * [`TokenCache`]: an access token cached until shortly before it expires, refreshed
-//!   single-flight.
+//!   single-flight by a detached task with a load timeout, so that no caller's cancellation
+//!   stalls it.
 
 mod clock;
 mod ids;
@@ -11,4 +12,4 @@ mod token_cache;
 
 pub use clock::{Clock, ManualClock, SystemClock, unix_millis};
 pub use ids::{IdSource, RandomIds, SequentialIds};
-pub use token_cache::{CachedToken, RefreshPolicy, TokenCache};
+pub use token_cache::{FetchedToken, RefreshPolicy, TokenCache, TokenLoadError};

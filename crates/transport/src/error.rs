@@ -19,6 +19,25 @@ pub enum TransportError {
     /// The connection failed after the request may have been sent.
     #[error("request failed: {0}")]
     Io(String),
+    /// The operation's deadline passed (token wait, attempts and waits between them).
+    #[error("the operation did not finish within its deadline of {0:?}")]
+    OperationTimeout(Duration),
+    /// The response body is larger than the configured limit.
+    #[error("the response is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The server asked to wait longer than the client may.
+    #[error("HTTP {status}: the server asked to retry after {retry_after:?}, more than the {remaining:?} left for this call")]
+    RetryAfterTooLong {
+        /// The status of the last answer.
+        status: u16,
+        /// What the server asked for.
+        retry_after: Duration,
+        /// What was left of the operation deadline (or the policy's longest wait).
+        remaining: Duration,
+    },
     /// A scripted transport ran out of responses.
     #[error("the scripted transport has no response left for {0}")]
     ScriptExhausted(String),

@@ -4,8 +4,12 @@
 //!   `http::Response<Bytes>`. Implement it to bring your own HTTP stack.
 //! * [`ReqwestTransport`] (feature `reqwest`, on by default): reqwest with rustls, connect and
 //!   total timeouts.
-//! * [`Retry`]: exponential backoff with jitter, `Retry-After`, bounded attempts and time,
-//!   and never a repeat of a request that is not safe to repeat.
+//! * [`Origin`] and [`RequestTarget`]: the one place a request target is built, in the form
+//!   it goes on the wire, so that clients sign exactly what is sent.
+//! * [`Dispatcher`]: the client layer's loop: a request built and signed afresh for every
+//!   attempt, attempt and operation deadlines for any transport, exponential backoff with
+//!   jitter, `Retry-After`, a retry quota, a response size limit, and never a repeat of a
+//!   request that is not safe to repeat.
 //! * [`ScriptedTransport`]: queued responses or a closure, recording every request — for
 //!   tests.
 //!
@@ -22,12 +26,14 @@
 //! # });
 //! ```
 
+mod dispatch;
 mod error;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod retry;
 mod scripted;
 mod settings;
+mod target;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,9 +44,14 @@ use bytes::Bytes;
 pub use error::TransportError;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
-pub use retry::{Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
+pub use dispatch::{
+    DEFAULT_MAX_RESPONSE_BYTES, Deadline, Dispatcher, RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST,
+    Timeouts,
+};
+pub use retry::{RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
 pub use scripted::{RecordedRequest, ScriptedTransport};
-pub use settings::{TransportSettings, origin};
+pub use settings::TransportSettings;
+pub use target::{MAX_TARGET_LEN, Origin, RequestTarget, TargetError};
 
 /// A request as the clients build it.
 pub type HttpRequest = http::Request<Bytes>;
@@ -89,3 +100,32 @@ pub fn clone_request(request: &HttpRequest) -> HttpRequest {
     *copy.extensions_mut() = request.extensions().clone();
     copy
 }
+
+/// At most `max_chars` characters of a server's (or caller's) value, for an error message:
+/// invalid UTF-8 and control characters are escaped, and a cut is marked with `…`.
+///
+/// ```
+/// assert_eq!(sigil_transport::excerpt(b"abc\ndef", 6), "abc\\nd…");
+/// assert_eq!(sigil_transport::excerpt(b"short", 80), "short");
+/// ```
+pub fn excerpt(value: &[u8], max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in String::from_utf8_lossy(&value[..value.len().min(max_chars.saturating_mul(4))]).chars() {
+        for e in c.escape_debug() {
+            if count == max_chars {
+                out.push('…');
+                return out;
+            }
+            out.push(e);
+            count += 1;
+        }
+    }
+    if value.len() > max_chars.saturating_mul(4) {
+        out.push('…');
+    }
+    out
+}
+
+/// How long error messages quote server values: 200 characters.
+pub const EXCERPT_CHARS: usize = 200;

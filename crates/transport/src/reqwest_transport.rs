@@ -4,20 +4,25 @@ use std::time::Duration;
 
 use crate::{HttpRequest, HttpResponse, HttpSend, SendFuture, TransportError};
 
-/// Timeouts of the [`ReqwestTransport`].
+/// Timeouts and the response size limit of the [`ReqwestTransport`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReqwestConfig {
-    /// Time to establish a connection (TCP and TLS).
+    /// Time to establish a connection (TCP and TLS); default 5 s.
     pub connect_timeout: Duration,
-    /// Time for the whole exchange, from sending to the last body byte.
+    /// Time for the whole exchange, from sending to the last body byte; default 10 s.
     pub timeout: Duration,
+    /// The largest response body read: a larger `Content-Length` is refused before reading,
+    /// and reading stops at the limit (default 16 MiB).
+    pub max_response_bytes: usize,
 }
 
 impl Default for ReqwestConfig {
     fn default() -> Self {
+        let timeouts = crate::Timeouts::default();
         Self {
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            connect_timeout: timeouts.connect,
+            timeout: timeouts.attempt,
+            max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -64,9 +69,24 @@ impl ReqwestTransport {
         if let Some(headers) = builder.headers_mut() {
             *headers = response.headers().clone();
         }
-        let body = response.bytes().await.map_err(|e| self.classify(&e))?;
+        let limit = self.config.max_response_bytes;
+        let too_large = || TransportError::ResponseTooLarge { limit };
+        if response
+            .content_length()
+            .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+        {
+            return Err(too_large());
+        }
+        let mut response = response;
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         builder
-            .body(body)
+            .body(body.freeze())
             .map_err(|e| TransportError::Io(format!("assembling the response: {e}")))
     }
 

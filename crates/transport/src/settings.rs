@@ -1,37 +1,43 @@
-//! How a vendor client gets its transport: the caller's own, or reqwest with timeouts; either
-//! way optionally wrapped in [`Retry`].
+//! How a vendor client gets its [`Dispatcher`]: the caller's transport or reqwest, with the
+//! client's timeouts, retries and response size limit.
 
 use std::sync::Arc;
 
-use crate::{HttpSend, Retry, RetryClassifier, RetryPolicy, TransportError};
+use crate::{
+    DEFAULT_MAX_RESPONSE_BYTES, Dispatcher, HttpSend, RetryClassifier, RetryPolicy, Timeouts,
+    TransportError,
+};
 
 /// The transport part of a client builder. Every vendor client delegates its `transport`,
-/// `timeouts` and `retry` options here.
+/// `timeouts`, `retry` and `max_response_bytes` options here.
 #[derive(Clone)]
 pub struct TransportSettings {
     custom: Option<Arc<dyn HttpSend>>,
-    #[cfg(feature = "reqwest")]
-    timeouts: crate::ReqwestConfig,
+    timeouts: Timeouts,
     retry: Option<RetryPolicy>,
+    max_response_bytes: usize,
 }
 
 impl std::fmt::Debug for TransportSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransportSettings")
             .field("custom", &self.custom.is_some())
+            .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
-            .finish_non_exhaustive()
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
     }
 }
 
 impl Default for TransportSettings {
-    /// reqwest (when the feature is on) with default timeouts, and default retries.
+    /// reqwest (when the feature is on), default [`Timeouts`], default retries, a 16 MiB
+    /// response limit.
     fn default() -> Self {
         Self {
             custom: None,
-            #[cfg(feature = "reqwest")]
-            timeouts: crate::ReqwestConfig::default(),
+            timeouts: Timeouts::default(),
             retry: Some(RetryPolicy::default()),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -42,9 +48,8 @@ impl TransportSettings {
         self.custom = Some(transport);
     }
 
-    /// Timeouts of the default reqwest transport.
-    #[cfg(feature = "reqwest")]
-    pub fn set_timeouts(&mut self, timeouts: crate::ReqwestConfig) {
+    /// The time limits (they hold for any transport).
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) {
         self.timeouts = timeouts;
     }
 
@@ -53,16 +58,26 @@ impl TransportSettings {
         self.retry = policy;
     }
 
-    /// The transport to use: the caller's or reqwest, wrapped in retries (with the vendor's
-    /// `classifier`, if any) unless they are disabled.
+    /// The largest response body accepted (the reqwest transport stops reading there; any
+    /// other transport's answers are checked after the fact).
+    pub fn set_max_response_bytes(&mut self, limit: usize) {
+        self.max_response_bytes = limit;
+    }
+
+    /// The dispatcher: the caller's transport or reqwest, with these settings and the
+    /// vendor's retry `classifier`, if any.
     pub fn build(
         self,
         classifier: Option<Arc<dyn RetryClassifier>>,
-    ) -> Result<Arc<dyn HttpSend>, TransportError> {
-        let base: Arc<dyn HttpSend> = match self.custom {
+    ) -> Result<Dispatcher, TransportError> {
+        let transport: Arc<dyn HttpSend> = match self.custom {
             Some(t) => t,
             #[cfg(feature = "reqwest")]
-            None => Arc::new(crate::ReqwestTransport::new(self.timeouts)?),
+            None => Arc::new(crate::ReqwestTransport::new(crate::ReqwestConfig {
+                connect_timeout: self.timeouts.connect,
+                timeout: self.timeouts.attempt,
+                max_response_bytes: self.max_response_bytes,
+            })?),
             #[cfg(not(feature = "reqwest"))]
             None => {
                 return Err(TransportError::InvalidRequest(
@@ -70,32 +85,13 @@ impl TransportSettings {
                 ));
             }
         };
-        Ok(match self.retry {
-            Some(policy) => {
-                let retry = Retry::new(base, policy);
-                Arc::new(match classifier {
-                    Some(c) => retry.with_classifier(c),
-                    None => retry,
-                })
-            }
-            None => base,
+        let dispatcher = Dispatcher::new(transport)
+            .with_retry(self.retry)
+            .with_timeouts(self.timeouts)
+            .with_max_response_bytes(self.max_response_bytes);
+        Ok(match classifier {
+            Some(c) => dispatcher.with_classifier(c),
+            None => dispatcher,
         })
-    }
-}
-
-/// A base URL as the clients use it: `http://` or `https://`, no trailing slash.
-///
-/// ```
-/// assert_eq!(sigil_transport::origin("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
-/// assert!(sigil_transport::origin("127.0.0.1:8080").is_err());
-/// ```
-pub fn origin(url: &str) -> Result<String, String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(format!(
-            "base URL must start with http:// or https://, got {url:?}"
-        ))
     }
 }

@@ -1,0 +1,329 @@
+//! The one place where a client's request target is built: an [`Origin`] checked once at
+//! build time, and a [`RequestTarget`] parsed once per request, in exactly the form the
+//! transport puts on the wire. Clients sign [`RequestTarget::path_and_query`] and send
+//! [`RequestTarget::uri`], so what is signed is what is sent.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+
+/// The longest path and query a client sends (16 KiB): servers commonly refuse longer
+/// request lines, so a longer target is refused before anything is sent.
+pub const MAX_TARGET_LEN: usize = 16 * 1024;
+
+/// Why a base URL or a request target was refused. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The base URL is not `http(s)://host[:port]`.
+    #[error("base URL \"{url}\": {reason}")]
+    BaseUrl {
+        /// The base URL, shortened.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The path does not start with `/`.
+    #[error("the path \"{0}\" must start with '/'")]
+    NotAbsolute(String),
+    /// The target has a `#fragment`, which is never sent.
+    #[error("the path \"{0}\" has a '#' fragment, which is never sent: percent-encode '#' as %23")]
+    Fragment(String),
+    /// The target holds a control character (tab, newline, …).
+    #[error("the path \"{0}\" holds a control character: percent-encode it")]
+    ControlCharacter(String),
+    /// The target would not go on the wire as given (a `.`/`..` segment, a backslash, …).
+    #[error("the path \"{given}\" would be sent as \"{sent}\": remove '.'/'..' segments and backslashes, or percent-encode them")]
+    Normalised {
+        /// What the caller gave, shortened.
+        given: String,
+        /// What the transport would send, shortened.
+        sent: String,
+    },
+    /// The target is longer than [`MAX_TARGET_LEN`].
+    #[error("the path and query are {0} bytes long; at most {MAX_TARGET_LEN} are sent")]
+    TooLong(usize),
+    /// The target would reach another host than the configured origin.
+    #[error("the path \"{0}\" would leave the configured origin")]
+    OtherOrigin(String),
+    /// Not a valid URL after all.
+    #[error("the path \"{given}\" is not a valid URL path: {reason}")]
+    Invalid {
+        /// What the caller gave, shortened.
+        given: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Shortens a caller's value for an error message.
+fn shown(value: &str) -> String {
+    crate::excerpt(value.as_bytes(), 120)
+}
+
+/// The scheme, host and port a client talks to: no user info, path, query or fragment.
+///
+/// ```
+/// use sigil_transport::Origin;
+/// let origin = Origin::parse("http://127.0.0.1:8080/")?;
+/// assert_eq!(origin.as_str(), "http://127.0.0.1:8080");
+/// assert!(Origin::parse("127.0.0.1:8080").is_err());
+/// assert!(Origin::parse("https://api.example/v3").is_err()); // a path belongs to each request
+/// # Ok::<(), sigil_transport::TargetError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Origin {
+    url: url::Url,
+    text: String,
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Origin({})", self.text)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Origin {
+    /// Parses and checks a base URL: `http://` or `https://`, a host, an optional port, and
+    /// nothing else (a trailing `/` is fine).
+    pub fn parse(base_url: &str) -> Result<Self, TargetError> {
+        let refuse = |reason: &str| TargetError::BaseUrl {
+            url: shown(base_url),
+            reason: reason.to_owned(),
+        };
+        let must = "it must start with http:// or https://";
+        let url = url::Url::parse(base_url.trim()).map_err(|e| match e {
+            url::ParseError::RelativeUrlWithoutBase => refuse(must),
+            e => refuse(&e.to_string()),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse(must));
+        }
+        if url.host().is_none() {
+            return Err(refuse("it has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("it must not carry a user name or password"));
+        }
+        if url.path() != "/" {
+            return Err(refuse(
+                "it has a path; give only scheme://host[:port] and put the path in each request",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(refuse("it must not have a query or a fragment"));
+        }
+        let text = url.origin().ascii_serialization();
+        Ok(Self { url, text })
+    }
+
+    /// `scheme://host[:port]`, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The target for `path_and_query` on this origin, as it goes on the wire.
+    ///
+    /// Percent-encoding that the wire form needs is applied (`'` in a query becomes `%27`,
+    /// a space `%20`, raw UTF-8 is percent-encoded); anything that would change *which*
+    /// resource is addressed (`.`/`..` segments, backslashes, control characters, a
+    /// fragment, another host) is refused.
+    ///
+    /// ```
+    /// use sigil_transport::Origin;
+    /// let origin = Origin::parse("https://api.example")?;
+    /// let target = origin.target("/v3/users/O'Brien?name=O'Brien&x")?;
+    /// assert_eq!(target.path_and_query(), "/v3/users/O'Brien?name=O%27Brien&x");
+    /// assert_eq!(target.uri(), "https://api.example/v3/users/O'Brien?name=O%27Brien&x");
+    /// assert!(origin.target("/v3/a/../b").is_err());
+    /// assert!(origin.target("@evil.example/v3").is_err());
+    /// # Ok::<(), sigil_transport::TargetError>(())
+    /// ```
+    pub fn target(&self, path_and_query: &str) -> Result<RequestTarget, TargetError> {
+        if !path_and_query.starts_with('/') {
+            return Err(TargetError::NotAbsolute(shown(path_and_query)));
+        }
+        if path_and_query.len() > MAX_TARGET_LEN {
+            return Err(TargetError::TooLong(path_and_query.len()));
+        }
+        if path_and_query.contains('#') {
+            return Err(TargetError::Fragment(shown(path_and_query)));
+        }
+        if path_and_query.chars().any(char::is_control) {
+            return Err(TargetError::ControlCharacter(shown(path_and_query)));
+        }
+        let invalid = |reason: String| TargetError::Invalid {
+            given: shown(path_and_query),
+            reason,
+        };
+        let url = self
+            .url
+            .join(path_and_query)
+            .map_err(|e| invalid(e.to_string()))?;
+        if url.origin() != self.url.origin() {
+            return Err(TargetError::OtherOrigin(shown(path_and_query)));
+        }
+        let (given_path, given_query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        let same_bytes = |a: &str, b: &str| percent_decode_str(a).eq(percent_decode_str(b));
+        let same_query = match (given_query, url.query()) {
+            (None, None) => true,
+            (Some(given), Some(sent)) => same_bytes(given, sent),
+            _ => false,
+        };
+        let wire = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        if !same_bytes(given_path, url.path()) || !same_query {
+            return Err(TargetError::Normalised {
+                given: shown(path_and_query),
+                sent: shown(wire),
+            });
+        }
+        let uri: http::Uri = url[..url::Position::AfterQuery]
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| invalid(e.to_string()))?;
+        // What an HTTP stack that re-parses the URI (reqwest does) will send.
+        let reparsed = url::Url::parse(&uri.to_string()).map_err(|e| invalid(e.to_string()))?;
+        let reparsed_wire = &reparsed[url::Position::BeforePath..url::Position::AfterQuery];
+        let uri_wire = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        if reparsed_wire != wire || uri_wire != wire {
+            return Err(TargetError::Normalised {
+                given: shown(path_and_query),
+                sent: shown(reparsed_wire),
+            });
+        }
+        Ok(RequestTarget {
+            path_len: url.path().len(),
+            uri,
+        })
+    }
+}
+
+/// A request target in its wire form: the URI to send and the exact path and query to sign.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestTarget {
+    uri: http::Uri,
+    path_len: usize,
+}
+
+impl fmt::Debug for RequestTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query may carry ids; show the path only.
+        write!(f, "RequestTarget({}", self.path())?;
+        if self.query().is_some() {
+            f.write_str("?…")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl RequestTarget {
+    /// The absolute URI to send.
+    pub fn uri(&self) -> &http::Uri {
+        &self.uri
+    }
+
+    /// The path and `?query` exactly as sent (percent-encoded).
+    pub fn path_and_query(&self) -> &str {
+        self.uri.path_and_query().map_or("/", |pq| pq.as_str())
+    }
+
+    /// The path exactly as sent.
+    pub fn path(&self) -> &str {
+        &self.path_and_query()[..self.path_len]
+    }
+
+    /// The query exactly as sent, without `?` (`Some("")` for a bare `?`).
+    pub fn query(&self) -> Option<&str> {
+        self.path_and_query()
+            .get(self.path_len..)
+            .and_then(|q| q.strip_prefix('?'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin::parse("http://127.0.0.1:8080").unwrap()
+    }
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(origin().as_str(), "http://127.0.0.1:8080");
+        assert_eq!(
+            Origin::parse("HTTPS://API.Example:443/").unwrap().as_str(),
+            "https://api.example"
+        );
+        for bad in [
+            "",
+            "ftp://x",
+            "http://",
+            "http://127.0.0.1:99999",
+            "http://user:pw@host",
+            "http://host/v1",
+            "http://host/?q",
+            "http://host/#f",
+        ] {
+            assert!(Origin::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wire_forms() {
+        let o = origin();
+        let cases = [
+            ("/v1.0/scopes", "/v1.0/scopes"),
+            ("/v3/users/{id}", "/v3/users/%7Bid%7D"),
+            ("/v3/users?name=O'Brien", "/v3/users?name=O%27Brien"),
+            ("/v3/a b?c d", "/v3/a%20b?c%20d"),
+            ("/v3/é?q=é", "/v3/%C3%A9?q=%C3%A9"),
+            ("/v3/a%2Fb", "/v3/a%2Fb"),
+            ("/v3/x?", "/v3/x?"),
+            ("/v3/x?a=1&&b=2+3=4", "/v3/x?a=1&&b=2+3=4"),
+        ];
+        for (given, sent) in cases {
+            let t = o.target(given).unwrap();
+            assert_eq!(t.path_and_query(), sent, "{given}");
+            assert_eq!(t.uri().to_string(), format!("http://127.0.0.1:8080{sent}"));
+        }
+        let t = o.target("/a/b?c=d").unwrap();
+        assert_eq!((t.path(), t.query()), ("/a/b", Some("c=d")));
+        assert_eq!(o.target("/a?").unwrap().query(), Some(""));
+        assert_eq!(o.target("/a").unwrap().query(), None);
+    }
+
+    #[test]
+    fn refusals() {
+        let o = origin();
+        for bad in [
+            "v3/users",
+            "@evil.example/v1.0/scopes",
+            "//evil.example/v1.0/scopes",
+            ".evil.example/v1.0/scopes",
+            "/v1.0/a/../b",
+            "/v1.0/./b",
+            "/v1.0/%2e%2E/b",
+            "/v1.0\\b",
+            "/v1.0/b#frag",
+            "/v1.0/b\tc",
+            "/v1.0/b\n",
+        ] {
+            assert!(o.target(bad).is_err(), "{bad:?}");
+        }
+        let long = format!("/v3/x?q={}", "a".repeat(MAX_TARGET_LEN));
+        assert_eq!(
+            o.target(&long),
+            Err(TargetError::TooLong(long.len())),
+            "too long"
+        );
+    }
+}
