@@ -3,12 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sigil_client_core::{CachedToken, Clock, RefreshPolicy, SystemClock, TokenCache, unix_millis};
+use sigil_client_core::{
+    Clock, FetchedToken, RefreshPolicy, SystemClock, TokenCache, unix_millis,
+};
 use sigil_models::AccessToken;
 use sigil_models::advance::{
     ACCESS_TOKEN_HEADER, Envelope, GENERATE_TOKEN_PATH, GenerateTokenRequest, PeriodSeconds,
@@ -20,8 +22,9 @@ use sigil_models::idv::{
 use sigil_signing::advance::AdvanceSigner;
 use sigil_signing::{SecretKey, TimestampMillis};
 use sigil_transport::{
-    HttpResponse, HttpSend, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe,
-    TransportSettings, retry_after,
+    Deadline, Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin,
+    RequestTarget, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, Timeouts,
+    TransportError, TransportSettings, excerpt, retry_after,
 };
 
 use crate::error::{AdvanceError, VendorFailure};
@@ -60,7 +63,14 @@ pub struct AdvanceClientBuilder {
     transport: TransportSettings,
     refresh: RefreshPolicy,
     timestamp_retry: bool,
+    max_clock_offset: Duration,
 }
+
+/// The default bound on the clock offset learnt from a server's `Date` (one day).
+pub const DEFAULT_MAX_CLOCK_OFFSET: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest access token accepted from `generate-token` (4 KiB).
+pub const MAX_TOKEN_LEN: usize = 4096;
 
 impl fmt::Debug for AdvanceClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,10 +122,23 @@ impl AdvanceClientBuilder {
         self
     }
 
-    /// Connect and total timeouts of the default transport.
-    #[cfg(feature = "reqwest")]
-    pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
+    /// Time limits of every call, whatever the transport (default [`Timeouts::default`]:
+    /// 5 s connect, 10 s per attempt, 30 s per call, token wait included).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.transport.set_timeouts(timeouts);
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.transport.set_max_response_bytes(limit);
+        self
+    }
+
+    /// The largest clock offset the client believes a server's `Date` header about (default
+    /// [`DEFAULT_MAX_CLOCK_OFFSET`]); a `Date` further off is ignored.
+    pub fn max_clock_offset(mut self, bound: Duration) -> Self {
+        self.max_clock_offset = bound;
         self
     }
 
@@ -125,7 +148,8 @@ impl AdvanceClientBuilder {
         self
     }
 
-    /// When cached tokens are refreshed (default 60 s before expiry, with jitter).
+    /// When cached tokens are refreshed (default 60 s before expiry, with jitter) and how
+    /// long a token request may take (default 15 s).
     pub fn refresh(mut self, policy: RefreshPolicy) -> Self {
         self.refresh = policy;
         self
@@ -140,52 +164,61 @@ impl AdvanceClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<AdvanceClient, AdvanceError> {
-        let origin = self
-            .base_url
-            .unwrap_or_else(|| self.region.origin().to_owned())
-            .trim_end_matches('/')
-            .to_owned();
-        let origin = sigil_transport::origin(&origin).map_err(AdvanceError::Config)?;
+        let origin = Origin::parse(
+            self.base_url
+                .as_deref()
+                .unwrap_or_else(|| self.region.origin()),
+        )?;
         if self.access_key.trim().is_empty() {
             return Err(AdvanceError::InvalidRequest(
                 sigil_models::ModelError::Empty { field: "accessKey" },
             ));
         }
-        let transport = self
+        let dispatcher = self
             .transport
             .build(Some(Arc::new(AdvanceRetryClassifier)))?;
+        let prefix = self.idv_path_prefix;
         Ok(AdvanceClient {
             inner: Arc::new(Inner {
-                transport,
-                token_url: format!(
-                    "{origin}/{}{GENERATE_TOKEN_PATH}",
+                token_target: origin.target(&format!(
+                    "/{}{GENERATE_TOKEN_PATH}",
                     self.region.path_prefix()
-                ),
-                idv_base: format!("{origin}/{}", self.idv_path_prefix),
+                ))?,
+                generate_url_target: origin.target(&format!("/{prefix}/generate-url"))?,
+                get_result_target: origin.target(&format!("/{prefix}/get-result"))?,
+                dispatcher,
+                origin,
                 signer: AdvanceSigner::new(&self.access_key, &self.secret_key),
                 access_key: self.access_key,
                 period: self.period,
+                load_timeout: self.refresh.load_timeout,
+                cache: TokenCache::new(self.refresh, self.clock.clone()),
                 clock: self.clock,
-                cache: TokenCache::new(self.refresh),
                 clock_offset_ms: AtomicI64::new(0),
                 timestamp_retry: self.timestamp_retry,
+                max_clock_offset_ms: i64::try_from(self.max_clock_offset.as_millis())
+                    .unwrap_or(i64::MAX),
             }),
         })
     }
 }
 
 struct Inner {
-    transport: Arc<dyn HttpSend>,
-    token_url: String,
-    idv_base: String,
+    dispatcher: Dispatcher,
+    origin: Origin,
+    token_target: RequestTarget,
+    generate_url_target: RequestTarget,
+    get_result_target: RequestTarget,
     access_key: String,
     signer: AdvanceSigner,
     period: Option<PeriodSeconds>,
     clock: Arc<dyn Clock>,
+    load_timeout: Duration,
     cache: TokenCache<AccessToken, AdvanceError>,
     /// Server time minus local time, learnt from a `Timestamp error`.
     clock_offset_ms: AtomicI64,
     timestamp_retry: bool,
+    max_clock_offset_ms: i64,
 }
 
 /// An ADVANCE.AI client: token authentication and H5 ID verification. Cheap to clone (one
@@ -221,8 +254,8 @@ pub struct AdvanceClient {
 impl fmt::Debug for AdvanceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdvanceClient")
-            .field("token_url", &self.inner.token_url)
-            .field("idv_base", &self.inner.idv_base)
+            .field("origin", &self.inner.origin)
+            .field("token_path", &self.inner.token_target.path())
             .field("access_key", &self.inner.access_key)
             .field("signer", &self.inner.signer)
             .field("token_cache", &self.inner.cache)
@@ -231,10 +264,30 @@ impl fmt::Debug for AdvanceClient {
 }
 
 fn failure_of<T>(envelope: &Envelope<T>) -> VendorFailure {
+    let short = |t: &String| excerpt(t.as_bytes(), EXCERPT_CHARS);
     VendorFailure {
-        message: envelope.message.clone(),
-        transaction_id: envelope.transaction_id.clone(),
+        message: envelope.message.as_ref().map(short),
+        transaction_id: envelope.transaction_id.as_ref().map(short),
     }
+}
+
+/// An operation's result, or its deadline's error.
+fn flatten<T>(result: Result<Result<T, AdvanceError>, TransportError>) -> Result<T, AdvanceError> {
+    result?
+}
+
+/// Checks a token from `generate-token` before it is cached or sent: 1 to
+/// [`MAX_TOKEN_LEN`] visible ASCII characters.
+fn checked_token(token: AccessToken) -> Result<AccessToken, AdvanceError> {
+    let text = token.expose();
+    if text.is_empty() || text.len() > MAX_TOKEN_LEN || !text.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(AdvanceError::Decode(format!(
+            "generate-token answered with a token that is not 1 to {MAX_TOKEN_LEN} visible ASCII characters ({} bytes)",
+            text.len()
+        )));
+    }
+    Ok(token)
 }
 
 impl AdvanceClient {
@@ -251,46 +304,64 @@ impl AdvanceClient {
             transport: TransportSettings::default(),
             refresh: RefreshPolicy::default(),
             timestamp_retry: true,
+            max_clock_offset: DEFAULT_MAX_CLOCK_OFFSET,
         }
     }
 
     /// The local clock corrected by the offset learnt from the server, in milliseconds.
     fn server_now_ms(&self) -> u64 {
-        let local = unix_millis(self.inner.clock.now()) as i64;
-        (local + self.inner.clock_offset_ms.load(Ordering::Relaxed)).max(0) as u64
+        let local = i64::try_from(unix_millis(self.inner.clock.now())).unwrap_or(i64::MAX);
+        let offset = self.inner.clock_offset_ms.load(Ordering::Relaxed);
+        u64::try_from(local.saturating_add(offset)).unwrap_or(0)
     }
 
-    async fn post_json<B: Serialize, T: DeserializeOwned>(
+    /// One POST with retries, the request (and so any signature in its body) built afresh
+    /// for every attempt by `body`.
+    async fn post<T: DeserializeOwned>(
         &self,
-        url: &str,
-        body: &B,
+        deadline: Deadline,
+        target: &RequestTarget,
         token: Option<&AccessToken>,
+        mut body: impl FnMut() -> Result<Vec<u8>, AdvanceError>,
     ) -> Result<(Envelope<T>, HttpResponse), AdvanceError> {
-        let json = serde_json::to_vec(body).map_err(|e| AdvanceError::Decode(e.to_string()))?;
-        let mut request = http::Request::post(url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(token) = token {
-            request = request.header(ACCESS_TOKEN_HEADER, token.expose());
-        }
-        let mut request = request
-            .body(Bytes::from(json))
-            .map_err(|e| AdvanceError::Config(format!("building the request: {e}")))?;
-        // Every ADVANCE call here may be repeated: a token request mints another token,
-        // get-result only reads, generate-url opens one more session.
-        request.extensions_mut().insert(RetrySafe);
-        let response = self.inner.transport.send(request).await?;
+        let token = token
+            .map(|t| {
+                http::HeaderValue::from_str(t.expose()).map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+            })
+            .transpose()
+            .map_err(|_| AdvanceError::Decode("the access token is not a header value".into()))?;
+        let build = || -> Result<HttpRequest, AdvanceError> {
+            let mut request = http::Request::new(Bytes::from(body()?));
+            *request.method_mut() = http::Method::POST;
+            *request.uri_mut() = target.uri().clone();
+            let headers = request.headers_mut();
+            let json = http::HeaderValue::from_static("application/json");
+            headers.insert(http::header::CONTENT_TYPE, json.clone());
+            headers.insert(http::header::ACCEPT, json);
+            if let Some(token) = &token {
+                headers.insert(ACCESS_TOKEN_HEADER, token.clone());
+            }
+            // Every ADVANCE call here may be repeated: a token request mints another token,
+            // get-result only reads, generate-url opens one more session.
+            request.extensions_mut().insert(RetrySafe);
+            Ok(request)
+        };
+        let response = self.inner.dispatcher.send(deadline, build).await?;
         let envelope = match serde_json::from_slice::<Envelope<T>>(response.body()) {
             Ok(envelope) => envelope,
             Err(e) if response.status() == http::StatusCode::OK => {
-                return Err(AdvanceError::Decode(e.to_string()));
+                return Err(AdvanceError::Decode(excerpt(
+                    e.to_string().as_bytes(),
+                    EXCERPT_CHARS,
+                )));
             }
             Err(_) => {
-                let body = response.body();
-                let cut = &body[..body.len().min(512)];
                 return Err(AdvanceError::Http {
                     status: response.status().as_u16(),
-                    body: String::from_utf8_lossy(cut).into_owned(),
+                    body: excerpt(response.body(), EXCERPT_CHARS),
                 });
             }
         };
@@ -298,44 +369,69 @@ impl AdvanceClient {
     }
 
     /// Calls `generate-token` now (no cache): signs `accessKey ‖ secretKey ‖ timestamp` with
-    /// the current time. On `PARAMETER_ERROR`/`Timestamp error` it measures the clock offset
-    /// from the response's `Date` header and retries once (see the builder).
+    /// the current time, afresh for every attempt. On `PARAMETER_ERROR`/`Timestamp error` it
+    /// measures the clock offset from the response's `Date` header (if within the configured
+    /// bound) and retries once; an offset that does not help is dropped.
     pub async fn generate_token(&self) -> Result<TokenData, AdvanceError> {
+        let deadline = self.inner.dispatcher.deadline();
+        let (data, _) = flatten(deadline.run(self.token_within(deadline)).await)?;
+        Ok(data)
+    }
+
+    /// `generate-token` within `deadline`: the token data and the lifetime it declares.
+    async fn token_within(&self, deadline: Deadline) -> Result<(TokenData, Duration), AdvanceError> {
         let mut retried = false;
         loop {
-            let ms = self.server_now_ms();
-            let timestamp = TimestampMillis::new(ms).map_err(|_| {
-                AdvanceError::Config(format!("the clock reads {ms} ms, not a 13-digit timestamp"))
-            })?;
-            let signature = self.inner.signer.sign(timestamp);
-            let body = GenerateTokenRequest::new(
-                self.inner.access_key.clone(),
-                signature.as_str(),
-                ms,
-                self.inner.period,
-            )?;
+            let body = || {
+                let ms = self.server_now_ms();
+                let timestamp = TimestampMillis::new(ms).map_err(|_| {
+                    AdvanceError::Config(format!(
+                        "the clock reads {ms} ms, not a 13-digit timestamp"
+                    ))
+                })?;
+                let signature = self.inner.signer.sign(timestamp);
+                let request = GenerateTokenRequest::new(
+                    self.inner.access_key.clone(),
+                    signature.as_str(),
+                    ms,
+                    self.inner.period,
+                )?;
+                serde_json::to_vec(&request).map_err(|e| AdvanceError::Decode(e.to_string()))
+            };
+            let sent_at = self.inner.clock.now();
             let (envelope, response) = self
-                .post_json::<_, TokenData>(&self.inner.token_url, &body, None)
+                .post::<TokenData>(deadline, &self.inner.token_target, None, body)
                 .await?;
-            if envelope.is_success() {
-                return envelope
-                    .data
-                    .ok_or_else(|| AdvanceError::Decode("SUCCESS without data".into()));
-            }
-            let timestamp_error = envelope.code == ResponseCode::ParameterError
-                && envelope.message.as_deref() == Some(messages::TIMESTAMP_ERROR);
             let server_date = response
                 .headers()
                 .get(http::header::DATE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| httpdate::parse_http_date(v).ok());
+            if envelope.is_success() {
+                let data = envelope
+                    .data
+                    .ok_or_else(|| AdvanceError::Decode("SUCCESS without data".into()))?;
+                let token = checked_token(data.token.clone())?;
+                let lifetime = self.declared_lifetime(&data, server_date);
+                return Ok((
+                    TokenData {
+                        token,
+                        expired_time: data.expired_time,
+                    },
+                    lifetime,
+                ));
+            }
+            let timestamp_error = envelope.code == ResponseCode::ParameterError
+                && envelope.message.as_deref() == Some(messages::TIMESTAMP_ERROR);
+            if timestamp_error && retried {
+                // The offset did not help: do not keep it.
+                self.inner.clock_offset_ms.store(0, Ordering::Relaxed);
+            }
             if timestamp_error
                 && self.inner.timestamp_retry
                 && !retried
-                && let Some(server) = server_date
+                && let Some(offset) = server_date.and_then(|date| self.offset_to(date, sent_at))
             {
-                let offset =
-                    unix_millis(server) as i64 - unix_millis(self.inner.clock.now()) as i64;
                 self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
                 retried = true;
                 continue;
@@ -347,25 +443,48 @@ impl AdvanceClient {
         }
     }
 
-    /// The access token: the cached one until shortly before its `expiredTime`, else a new
-    /// one from `generate-token`. Concurrent callers share one request (single-flight).
+    /// Server time minus local time, if the server's `date` is within the configured bound
+    /// of the local clock at `sent_at`.
+    fn offset_to(&self, date: SystemTime, sent_at: SystemTime) -> Option<i64> {
+        let server = i64::try_from(unix_millis(date)).ok()?;
+        let local = i64::try_from(unix_millis(sent_at)).ok()?;
+        let offset = server.checked_sub(local)?;
+        (offset.checked_abs()? <= self.inner.max_clock_offset_ms).then_some(offset)
+    }
+
+    /// How long the server says a token lives: `expiredTime` minus the response's `Date`
+    /// (both server time), else the period asked for (default 3600 s).
+    fn declared_lifetime(&self, data: &TokenData, server_date: Option<SystemTime>) -> Duration {
+        let requested = Duration::from_secs(u64::from(
+            self.inner.period.unwrap_or(PeriodSeconds::DEFAULT).get(),
+        ));
+        server_date
+            .and_then(|date| data.expired_time.as_millis().checked_sub(unix_millis(date)))
+            .map_or(requested, Duration::from_millis)
+    }
+
+    /// The access token: the cached one until shortly before it expires, else a new one
+    /// from `generate-token`. Concurrent callers share one request, which runs detached from
+    /// them (a cancelled caller never abandons it) and is bounded by the refresh policy's
+    /// load timeout. The lifetime is the one the server declares, measured on the local
+    /// clock.
     pub async fn access_token(&self) -> Result<AccessToken, AdvanceError> {
-        let clock = self.inner.clock.clone();
+        let deadline = self.inner.dispatcher.deadline();
+        flatten(deadline.run(self.cached_token()).await)
+    }
+
+    async fn cached_token(&self) -> Result<AccessToken, AdvanceError> {
+        let client = self.clone();
         self.inner
             .cache
-            .get(
-                || clock.now(),
-                || async {
-                    let data = self.generate_token().await?;
-                    // expiredTime is server time: convert it to the local clock.
-                    let offset = self.inner.clock_offset_ms.load(Ordering::Relaxed);
-                    let local_ms = (data.expired_time.as_millis() as i64 - offset).max(0) as u64;
-                    Ok(CachedToken {
-                        token: data.token,
-                        expires_at: UNIX_EPOCH + Duration::from_millis(local_ms),
-                    })
-                },
-            )
+            .get(move || async move {
+                let load = Deadline::after(client.inner.load_timeout);
+                let (data, lifetime) = client.token_within(load).await?;
+                Ok(FetchedToken {
+                    token: data.token,
+                    lifetime,
+                })
+            })
             .await
     }
 
@@ -374,33 +493,42 @@ impl AdvanceClient {
         self.inner.cache.expires_at()
     }
 
-    /// Calls a token-authenticated endpoint; on `IAM_FAILED` refreshes the token once and
-    /// retries.
+    /// Calls a token-authenticated endpoint within one operation deadline (token wait
+    /// included); on `IAM_FAILED` refreshes the token once and retries.
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
-        path: &str,
+        target: &RequestTarget,
         body: &B,
     ) -> Result<T, AdvanceError> {
-        let url = format!("{}/{path}", self.inner.idv_base);
-        let mut refreshed = false;
-        loop {
-            let token = self.access_token().await?;
-            let (envelope, _) = self.post_json::<_, T>(&url, body, Some(&token)).await?;
-            if envelope.is_success() {
-                return envelope
-                    .data
-                    .ok_or_else(|| AdvanceError::Decode("SUCCESS without data".into()));
-            }
-            if envelope.code == ResponseCode::IamFailed && !refreshed {
-                self.inner.cache.invalidate(&token);
-                refreshed = true;
-                continue;
-            }
-            return Err(AdvanceError::from_code(
-                envelope.code.clone(),
-                failure_of(&envelope),
-            ));
-        }
+        let json = serde_json::to_vec(body).map_err(|e| AdvanceError::Decode(e.to_string()))?;
+        let deadline = self.inner.dispatcher.deadline();
+        flatten(
+            deadline
+                .run(async {
+                    let mut refreshed = false;
+                    loop {
+                        let token = self.cached_token().await?;
+                        let (envelope, _) = self
+                            .post::<T>(deadline, target, Some(&token), || Ok(json.clone()))
+                            .await?;
+                        if envelope.is_success() {
+                            return envelope
+                                .data
+                                .ok_or_else(|| AdvanceError::Decode("SUCCESS without data".into()));
+                        }
+                        if envelope.code == ResponseCode::IamFailed && !refreshed {
+                            self.inner.cache.invalidate(&token);
+                            refreshed = true;
+                            continue;
+                        }
+                        return Err(AdvanceError::from_code(
+                            envelope.code.clone(),
+                            failure_of(&envelope),
+                        ));
+                    }
+                })
+                .await,
+        )
     }
 
     /// H5 IDV `generate-url`: a verification page for one user.
@@ -408,12 +536,15 @@ impl AdvanceClient {
         &self,
         request: &GenerateUrlRequest,
     ) -> Result<GenerateUrlData, AdvanceError> {
-        self.call("generate-url", request).await
+        self.call(&self.inner.generate_url_target, request).await
     }
 
     /// H5 IDV `get-result`: the outcome of a verification session.
     pub async fn get_result(&self, signature_id: &str) -> Result<IdvResultData, AdvanceError> {
-        self.call("get-result", &GetResultRequest::new(signature_id)?)
-            .await
+        self.call(
+            &self.inner.get_result_target,
+            &GetResultRequest::new(signature_id)?,
+        )
+        .await
     }
 }

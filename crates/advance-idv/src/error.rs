@@ -4,7 +4,8 @@ use core::fmt;
 
 use sigil_models::ModelError;
 use sigil_models::advance::ResponseCode;
-use sigil_transport::TransportError;
+use sigil_client_core::TokenLoadError;
+use sigil_transport::{TargetError, TransportError};
 
 /// What the server said besides the code: its message and the `transactionId` to quote in a
 /// support ticket.
@@ -83,9 +84,15 @@ pub enum AdvanceError {
     Http {
         /// The status.
         status: u16,
-        /// The start of the body (at most 512 bytes).
+        /// The start of the body (at most 200 characters).
         body: String,
     },
+    /// The base URL or a configured path was refused.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// No token could be had within the load timeout.
+    #[error(transparent)]
+    TokenLoad(#[from] TokenLoadError),
     /// A response that is not the documented JSON.
     #[error("unexpected response: {0}")]
     Decode(String),

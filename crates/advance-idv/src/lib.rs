@@ -15,5 +15,8 @@
 mod client;
 mod error;
 
-pub use client::{AdvanceClient, AdvanceClientBuilder, AdvanceRetryClassifier};
+pub use client::{
+    AdvanceClient, AdvanceClientBuilder, AdvanceRetryClassifier, DEFAULT_MAX_CLOCK_OFFSET,
+    MAX_TOKEN_LEN,
+};
 pub use error::{AdvanceError, VendorFailure};

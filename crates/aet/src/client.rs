@@ -11,7 +11,10 @@ use sigil_models::AccessToken;
 use sigil_models::aet::{Environment, ErrorBody, headers};
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::{SecretKey, TimestampMillis};
-use sigil_transport::{HttpRequest, HttpResponse, HttpSend, RetryPolicy, TransportSettings};
+use sigil_transport::{
+    Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin, RequestTarget,
+    RetryPolicy, Timeouts, TransportSettings, excerpt,
+};
 
 use crate::{AetError, Multipart};
 
@@ -43,7 +46,9 @@ impl AetClientBuilder {
         self
     }
 
-    /// A custom base URL, e.g. the emulator's `http://127.0.0.1:PORT`.
+    /// A custom base URL: scheme, host and port only, e.g. the emulator's
+    /// `http://127.0.0.1:PORT` (a base URL with a path is refused by `build`: the signed
+    /// `requestPath` is the whole path after the host).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -74,10 +79,16 @@ impl AetClientBuilder {
         self
     }
 
-    /// Connect and total timeouts of the default transport.
-    #[cfg(feature = "reqwest")]
-    pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
+    /// Time limits of every call, whatever the transport (default [`Timeouts::default`]:
+    /// 5 s connect, 10 s per attempt, 30 s per call).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.transport.set_timeouts(timeouts);
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.transport.set_max_response_bytes(limit);
         self
     }
 
@@ -90,17 +101,21 @@ impl AetClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<AetClient, AetError> {
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let base_url = sigil_transport::origin(&base_url).map_err(AetError::Config)?;
+        let origin = Origin::parse(&self.base_url)?;
         if self.token.is_empty() {
             return Err(AetError::Config("the API token is empty".into()));
         }
-        let transport = self.transport.build(None)?;
+        let mut authorization =
+            http::HeaderValue::from_str(&format!("Bearer {}", self.token.expose())).map_err(
+                |_| AetError::Config("the API token holds characters a header cannot".into()),
+            )?;
+        authorization.set_sensitive(true);
+        let dispatcher = self.transport.build(None)?;
         Ok(AetClient {
             inner: Arc::new(Inner {
-                transport,
-                base_url,
-                token: self.token,
+                dispatcher,
+                origin,
+                authorization,
                 signer: AetSigner::new(&self.secret),
                 query: self.query,
                 clock: self.clock,
@@ -111,9 +126,10 @@ impl AetClientBuilder {
 }
 
 struct Inner {
-    transport: Arc<dyn HttpSend>,
-    base_url: String,
-    token: AccessToken,
+    dispatcher: Dispatcher,
+    origin: Origin,
+    /// `Bearer <token>`, marked sensitive.
+    authorization: http::HeaderValue,
     signer: AetSigner,
     query: QueryPolicy,
     clock: Arc<dyn Clock>,
@@ -129,12 +145,23 @@ pub struct AetClient {
 impl fmt::Debug for AetClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AetClient")
-            .field("base_url", &self.inner.base_url)
-            .field("token", &self.inner.token)
+            .field("origin", &self.inner.origin)
             .field("signer", &self.inner.signer)
             .field("query", &self.inner.query)
             .finish()
     }
+}
+
+/// An error body fit for an error message: `error` and `message` cut to a short excerpt, the
+/// other fields kept only when the whole body was small.
+fn shortened(mut parsed: ErrorBody, body_len: usize) -> ErrorBody {
+    let short = |t: String| excerpt(t.as_bytes(), EXCERPT_CHARS);
+    parsed.error = parsed.error.map(short);
+    parsed.message = parsed.message.map(short);
+    if body_len > 2 * EXCERPT_CHARS {
+        parsed.other.clear();
+    }
+    parsed
 }
 
 /// What a request carries, and so what is signed as its body.
@@ -168,87 +195,120 @@ impl AetClient {
         })
     }
 
-    fn build(
+    /// The target of `path` (e.g. `/v3/users?page=2`) on the configured origin, in its wire
+    /// form; refused before anything is sent when it is not a path on that origin.
+    pub fn target(&self, path: &str) -> Result<RequestTarget, AetError> {
+        Ok(self.inner.origin.target(path)?)
+    }
+
+    /// Signs one attempt: a fresh timestamp, the path and query exactly as sent (the query
+    /// per the [`QueryPolicy`]), the body's exact bytes.
+    fn sign(
         &self,
-        method: http::Method,
-        path: &str,
-        payload: Payload,
+        method: &http::Method,
+        target: &RequestTarget,
+        payload: &Payload,
     ) -> Result<HttpRequest, AetError> {
-        let target = if path.starts_with('/') {
-            path.to_owned()
-        } else {
-            format!("/{path}")
-        };
-        if target.len() < 2 {
-            return Err(AetError::InvalidRequest("the path is empty".into()));
-        }
         let timestamp = self.timestamp()?;
-        let (signed_body, content_type, body) = match &payload {
-            Payload::None => (AetBody::None, "application/json".to_owned(), Bytes::new()),
-            Payload::Json(bytes) => (
-                AetBody::Bytes(bytes),
-                "application/json".to_owned(),
-                bytes.clone(),
-            ),
+        let (signed_body, content_type, body) = match payload {
+            Payload::None => (AetBody::None, "application/json", Bytes::new()),
+            Payload::Json(bytes) => (AetBody::Bytes(bytes), "application/json", bytes.clone()),
             Payload::Multipart { content_type, body } => {
-                (AetBody::Multipart, content_type.clone(), body.clone())
+                (AetBody::Multipart, content_type.as_str(), body.clone())
             }
         };
         let signature = self.inner.signer.sign(&AetRequest {
             timestamp,
             method: method.as_str(),
-            path: AetRequestPath::new(&target, self.inner.query),
+            path: AetRequestPath::new(target.path_and_query(), self.inner.query),
             body: signed_body,
         });
-        http::Request::builder()
-            .method(method)
-            .uri(format!("{}{target}", self.inner.base_url))
-            .header(headers::TIMESTAMP, timestamp.to_string())
-            .header(
-                headers::AUTHORIZATION,
-                format!("Bearer {}", self.inner.token.expose()),
-            )
-            .header(headers::ACCEPT, "application/json")
-            .header(headers::CONTENT_TYPE, content_type)
-            .header(headers::SIGNATURE, signature.as_str())
-            .body(body)
-            .map_err(|e| AetError::InvalidRequest(e.to_string()))
+        let mut signature = http::HeaderValue::from_str(signature.as_str())
+            .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
+        signature.set_sensitive(true);
+        let content_type = http::HeaderValue::from_str(content_type)
+            .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
+        let mut request = http::Request::new(body);
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = target.uri().clone();
+        let headers = request.headers_mut();
+        headers.insert(headers::TIMESTAMP, http::HeaderValue::from(timestamp.as_millis()));
+        headers.insert(headers::AUTHORIZATION, self.inner.authorization.clone());
+        headers.insert(
+            headers::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(headers::CONTENT_TYPE, content_type);
+        headers.insert(headers::SIGNATURE, signature);
+        Ok(request)
     }
 
     /// A signed request for `method` and `path` (e.g. `/v3/users?page=2`) with an optional
     /// JSON body given as its exact bytes: the five documented headers, ready to send with any
-    /// transport.
+    /// transport. Its timestamp is now: send it at once, and sign again to retry.
     pub fn signed_request(
         &self,
         method: http::Method,
         path: &str,
         json_body: Option<Bytes>,
     ) -> Result<HttpRequest, AetError> {
-        self.build(method, path, json_body.map_or(Payload::None, Payload::Json))
+        let target = self.target(path)?;
+        self.sign(&method, &target, &json_body.map_or(Payload::None, Payload::Json))
     }
 
-    /// Sends a request and returns the response if its status is 2xx.
-    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, AetError> {
-        let response = self.inner.transport.send(request).await?;
+    /// Sends `method path` with an optional JSON body (its exact bytes) and returns the
+    /// response if its status is 2xx. Every attempt is signed afresh; the whole call is
+    /// bounded by the operation timeout.
+    pub async fn send(
+        &self,
+        method: http::Method,
+        path: &str,
+        json_body: Option<Bytes>,
+    ) -> Result<HttpResponse, AetError> {
+        let target = self.target(path)?;
+        self.execute(method, &target, json_body.map_or(Payload::None, Payload::Json))
+            .await
+    }
+
+    async fn execute(
+        &self,
+        method: http::Method,
+        target: &RequestTarget,
+        payload: Payload,
+    ) -> Result<HttpResponse, AetError> {
+        let dispatcher = &self.inner.dispatcher;
+        let deadline = dispatcher.deadline();
+        let response = deadline
+            .run(dispatcher.send(deadline, || self.sign(&method, target, &payload)))
+            .await??;
         if response.status().is_success() {
             return Ok(response);
         }
         let body = response.body();
         Err(AetError::Api {
             status: response.status().as_u16(),
-            body: serde_json::from_slice::<ErrorBody>(body).ok(),
-            raw: String::from_utf8_lossy(&body[..body.len().min(2048)]).into_owned(),
+            body: serde_json::from_slice::<ErrorBody>(body)
+                .ok()
+                .map(|parsed| shortened(parsed, body.len())),
+            raw: excerpt(body, EXCERPT_CHARS),
         })
     }
 
-    async fn json<T: DeserializeOwned>(&self, request: HttpRequest) -> Result<T, AetError> {
-        let response = self.send(request).await?;
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: http::Method,
+        path: &str,
+        payload: Payload,
+    ) -> Result<T, AetError> {
+        let target = self.target(path)?;
+        let response = self.execute(method, &target, payload).await?;
         let body: &[u8] = if response.body().is_empty() {
             b"null"
         } else {
             response.body()
         };
-        serde_json::from_slice(body).map_err(|e| AetError::Decode(e.to_string()))
+        serde_json::from_slice(body)
+            .map_err(|e| AetError::Decode(excerpt(e.to_string().as_bytes(), EXCERPT_CHARS)))
     }
 
     fn encode<B: Serialize>(body: &B) -> Result<Payload, AetError> {
@@ -259,8 +319,7 @@ impl AetClient {
 
     /// `GET path`, decoding the JSON answer.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, AetError> {
-        self.json(self.build(http::Method::GET, path, Payload::None)?)
-            .await
+        self.json(http::Method::GET, path, Payload::None).await
     }
 
     /// `POST path` with a JSON body.
@@ -269,7 +328,7 @@ impl AetClient {
         path: &str,
         body: &B,
     ) -> Result<T, AetError> {
-        self.json(self.build(http::Method::POST, path, Self::encode(body)?)?)
+        self.json(http::Method::POST, path, Self::encode(body)?)
             .await
     }
 
@@ -279,14 +338,13 @@ impl AetClient {
         path: &str,
         body: &B,
     ) -> Result<T, AetError> {
-        self.json(self.build(http::Method::PUT, path, Self::encode(body)?)?)
+        self.json(http::Method::PUT, path, Self::encode(body)?)
             .await
     }
 
     /// `DELETE path`; an empty answer decodes as JSON `null`.
     pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, AetError> {
-        self.json(self.build(http::Method::DELETE, path, Payload::None)?)
-            .await
+        self.json(http::Method::DELETE, path, Payload::None).await
     }
 
     /// `POST path` with a multipart form, signed with the empty body.
@@ -297,11 +355,11 @@ impl AetClient {
     ) -> Result<T, AetError> {
         let boundary = format!("sigil-{}", self.inner.boundaries.next_id());
         let (content_type, body) = form.encode(&boundary)?;
-        self.json(self.build(
+        self.json(
             http::Method::POST,
             path,
             Payload::Multipart { content_type, body },
-        )?)
+        )
         .await
     }
 }

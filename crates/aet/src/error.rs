@@ -1,7 +1,7 @@
 //! AET errors.
 
 use sigil_models::aet::ErrorBody;
-use sigil_transport::TransportError;
+use sigil_transport::{TargetError, TransportError};
 
 /// Why an AET call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -14,12 +14,15 @@ pub enum AetError {
         status: u16,
         /// The error body, if it was JSON.
         body: Option<ErrorBody>,
-        /// The raw body (at most 2 KiB).
+        /// The start of the body (at most 200 characters).
         raw: String,
     },
     /// No HTTP response.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The base URL or the request path was refused (nothing was sent).
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// A 2xx answer that is not the expected JSON.
     #[error("unexpected response: {0}")]
     Decode(String),

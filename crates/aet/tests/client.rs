@@ -42,7 +42,7 @@ async fn json_helpers_sign_and_decode() {
     let c = client(&t);
     let created: Value = c.post("/v3/users", &json!({"name": "Ada"})).await.unwrap();
     assert_eq!(created["id"], "u1");
-    let _: Value = c.get("v3/users/u1?expand=accounts").await.unwrap();
+    let _: Value = c.get("/v3/users/u1?expand=accounts").await.unwrap();
     let _: Value = c
         .put("/v3/users/u1", &json!({"name": "Ada L."}))
         .await
@@ -144,8 +144,8 @@ async fn errors_carry_status_and_body() {
         Err(AetError::Transport(_))
     ));
     assert!(matches!(
-        c.get::<Value>("/").await,
-        Err(AetError::InvalidRequest(_))
+        c.get::<Value>("v3/users").await,
+        Err(AetError::Target(_))
     ));
 }
 
@@ -153,14 +153,16 @@ async fn errors_carry_status_and_body() {
 async fn signed_request_for_any_method() {
     let t = ScriptedTransport::new().respond(200, "{}");
     let c = client(&t);
+    let body = Some(Bytes::from_static(b"{\"a\":1}"));
     let request = c
-        .signed_request(
-            http::Method::PATCH,
-            "/v3/users/u1",
-            Some(Bytes::from_static(b"{\"a\":1}")),
-        )
+        .signed_request(http::Method::PATCH, "/v3/users/u1", body.clone())
         .unwrap();
-    let response = c.send(request).await.unwrap();
+    assert!(request.headers()["signature"].is_sensitive());
+    assert!(request.headers()["authorization"].is_sensitive());
+    let response = c
+        .send(http::Method::PATCH, "/v3/users/u1", body)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_signed(&t.requests()[0], "PATCH", "v3/users/u1", Some(b"{\"a\":1}"));
 }
@@ -185,7 +187,12 @@ fn bad_configuration_and_forms_are_refused() {
         .base_url("aet.test")
         .transport(t.clone())
         .build();
-    assert!(matches!(bad, Err(AetError::Config(_))));
+    assert!(matches!(bad, Err(AetError::Target(_))));
+    let with_path = AetClient::builder("tok", SecretKey::new(b"s").unwrap())
+        .base_url("https://sandbox.aet.dev/v3")
+        .transport(t.clone())
+        .build();
+    assert!(matches!(with_path, Err(AetError::Target(_))));
     let empty = AetClient::builder("", SecretKey::new(b"s").unwrap())
         .transport(t)
         .build();

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -10,13 +10,16 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sigil_client_core::{
-    CachedToken, Clock, IdSource, RandomIds, RefreshPolicy, SystemClock, TokenCache,
+    Clock, FetchedToken, IdSource, RandomIds, RefreshPolicy, SystemClock, TokenCache,
 };
 use sigil_models::AccessToken;
 use sigil_models::avanan::{EventQuery, Region, Response, ResponseEnvelope, Scope, headers};
 use sigil_signing::SecretKey;
 use sigil_signing::avanan::{AvananRequest, AvananSigner};
-use sigil_transport::{HttpRequest, HttpResponse, HttpSend, RetryPolicy, TransportSettings};
+use sigil_transport::{
+    Deadline, Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin,
+    RequestTarget, RetryPolicy, Timeouts, TransportSettings, excerpt,
+};
 
 use crate::{AvananError, DateFormat, EventPager};
 
@@ -54,12 +57,17 @@ pub fn encode_path_segment(segment: &str) -> String {
     utf8_percent_encode(segment, SEGMENT).to_string()
 }
 
-/// A token from `/v1.0/auth` and when it expires.
+/// The longest token accepted from `/v1.0/auth` (8 KiB).
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// A token from `/v1.0/auth` and how long it lives.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthToken {
     /// The JWT, sent as `x-av-token`.
     pub token: AccessToken,
-    /// Its `exp` claim, or one hour after it was fetched when that cannot be read.
+    /// Its lifetime: `exp − iat` when both claims can be read, else one hour.
+    pub lifetime: Duration,
+    /// The local time it was requested at plus its lifetime.
     pub expires_at: SystemTime,
 }
 
@@ -67,21 +75,59 @@ impl fmt::Debug for AuthToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthToken")
             .field("token", &self.token)
+            .field("lifetime", &self.lifetime)
             .field("expires_at", &self.expires_at)
             .finish()
     }
 }
 
-/// The `exp` claim of a JWT, without verifying it (the client only needs to know when to
-/// refresh; the server verifies).
-fn jwt_expiry(jwt: &str) -> Option<SystemTime> {
+/// Checks that `/v1.0/auth` answered with a JWT: three base64url parts, at most
+/// [`MAX_TOKEN_LEN`] bytes, nothing else (an HTML page or an error text is refused before
+/// it is cached or sent).
+fn checked_jwt(body: &[u8]) -> Result<&str, AvananError> {
+    let refuse = |why: &str| {
+        AvananError::Decode(format!(
+            "/v1.0/auth did not answer with a JWT ({why}): {}",
+            excerpt(body, 40)
+        ))
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| refuse("not UTF-8"))?
+        .trim();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    if text.is_empty() {
+        return Err(refuse("empty"));
+    }
+    if text.len() > MAX_TOKEN_LEN {
+        return Err(refuse("too long"));
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    let base64url = |p: &&str| {
+        p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if parts.len() != 3 || parts[..2].iter().any(|p| p.is_empty()) || !parts.iter().all(base64url)
+    {
+        return Err(refuse("not three base64url parts"));
+    }
+    Ok(text)
+}
+
+/// The lifetime a JWT declares, `exp − iat`, read without verifying it (the client only needs
+/// to know when to refresh; the server verifies). `None` when either claim is missing or
+/// they make no sense.
+fn jwt_lifetime(jwt: &str) -> Option<Duration> {
     let payload = jwt.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
+        .decode(payload)
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?.as_u64()?;
-    Some(UNIX_EPOCH + Duration::from_secs(exp))
+    let iat = claims.get("iat")?.as_u64()?;
+    exp.checked_sub(iat).map(Duration::from_secs)
 }
 
 /// Builds an [`AvananClient`].
@@ -143,10 +189,16 @@ impl AvananClientBuilder {
         self
     }
 
-    /// Connect and total timeouts of the default transport.
-    #[cfg(feature = "reqwest")]
-    pub fn timeouts(mut self, timeouts: sigil_transport::ReqwestConfig) -> Self {
+    /// Time limits of every call, whatever the transport (default [`Timeouts::default`]:
+    /// 5 s connect, 10 s per attempt, 30 s per call, token wait included).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.transport.set_timeouts(timeouts);
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.transport.set_max_response_bytes(limit);
         self
     }
 
@@ -157,7 +209,8 @@ impl AvananClientBuilder {
         self
     }
 
-    /// When cached tokens are refreshed (default 60 s before expiry, with jitter).
+    /// When cached tokens are refreshed (default 60 s before expiry, with jitter) and how
+    /// long a token request may take (default 15 s).
     pub fn refresh(mut self, policy: RefreshPolicy) -> Self {
         self.refresh = policy;
         self
@@ -165,35 +218,43 @@ impl AvananClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<AvananClient, AvananError> {
-        let origin = self.origin.trim_end_matches('/').to_owned();
-        let origin = sigil_transport::origin(&origin).map_err(AvananError::Config)?;
+        let origin = Origin::parse(&self.origin)?;
         if self.app_id.trim().is_empty() {
             return Err(AvananError::Config("the application id is empty".into()));
         }
-        let transport = self.transport.build(None)?;
+        http::HeaderValue::from_str(&self.app_id).map_err(|_| {
+            AvananError::Config("the application id is not a valid header value".into())
+        })?;
+        let dispatcher = self.transport.build(None)?;
         Ok(AvananClient {
             inner: Arc::new(Inner {
-                transport,
+                auth_target: origin.target(AUTH_PATH)?,
+                dispatcher,
                 origin,
                 app_id: self.app_id,
                 signer: AvananSigner::new(self.secret),
+                load_timeout: self.refresh.load_timeout,
+                cache: TokenCache::new(self.refresh, self.clock.clone()),
                 clock: self.clock,
                 ids: self.ids,
                 date_format: self.date_format,
-                cache: TokenCache::new(self.refresh),
             }),
         })
     }
 }
 
+const AUTH_PATH: &str = "/v1.0/auth";
+
 struct Inner {
-    transport: Arc<dyn HttpSend>,
-    origin: String,
+    dispatcher: Dispatcher,
+    origin: Origin,
+    auth_target: RequestTarget,
     app_id: String,
     signer: AvananSigner,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     date_format: DateFormat,
+    load_timeout: Duration,
     cache: TokenCache<AccessToken, AvananError>,
 }
 
@@ -215,10 +276,6 @@ impl fmt::Debug for AvananClient {
     }
 }
 
-fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(&body[..body.len().min(2048)]).into_owned()
-}
-
 impl AvananClient {
     /// Starts a builder with the application id (e.g. `US:myapp29`) and secret key.
     pub fn builder(app_id: impl Into<String>, secret: SecretKey) -> AvananClientBuilder {
@@ -234,50 +291,69 @@ impl AvananClient {
         }
     }
 
+    /// The target of `path_and_query` on the configured origin, in its wire form; refused
+    /// before anything is sent (or any token fetched) when it is not a path on that origin.
+    pub fn target(&self, path_and_query: &str) -> Result<RequestTarget, AvananError> {
+        Ok(self.inner.origin.target(path_and_query)?)
+    }
+
     /// A signed request: fresh `x-av-req-id`, `x-av-date` now, `x-av-sig` over the request
     /// string exactly as it goes on the wire (`None` token: the `/auth` form, `x-av-token`
-    /// sent empty).
-    fn signed(
+    /// sent empty). Token and signature headers are marked sensitive.
+    pub fn sign(
         &self,
         method: http::Method,
-        path_and_query: &str,
+        target: &RequestTarget,
         token: Option<&AccessToken>,
         body: Bytes,
     ) -> Result<HttpRequest, AvananError> {
-        let uri: http::Uri = format!("{}{path_and_query}", self.inner.origin)
-            .parse()
-            .map_err(|e| AvananError::InvalidRequest(format!("{path_and_query:?} is not a valid path (percent-encode it, see encode_path_segment): {e}")))?;
-        let request_string = uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
         let req_id = self.inner.ids.next_id();
-        let date = self.inner.date_format.format(self.inner.clock.now());
+        let date = self.inner.date_format.format(self.inner.clock.now())?;
         let signed_form = match token {
             None => AvananRequest::Auth,
             Some(_) => AvananRequest::Request {
-                request_string: &request_string,
+                request_string: target.path_and_query(),
             },
         };
         let signature = self
             .inner
             .signer
             .sign(&req_id, &self.inner.app_id, &date, signed_form);
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(http::header::ACCEPT, "application/json")
-            .header(headers::REQ_ID, req_id)
-            .header(headers::TOKEN, token.map_or("", AccessToken::expose))
-            .header(headers::APP_ID, self.inner.app_id.as_str())
-            .header(headers::DATE, date)
-            .header(headers::SIG, signature.as_str());
-        if !body.is_empty() {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        let value = |text: &str| {
+            http::HeaderValue::from_str(text).map_err(|_| {
+                AvananError::InvalidRequest("a header value holds invalid characters".into())
+            })
+        };
+        let sensitive = |text: &str| {
+            value(text).map(|mut v| {
+                v.set_sensitive(true);
+                v
+            })
+        };
+        let mut request = http::Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = target.uri().clone();
+        let has_body = !request.body().is_empty();
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(headers::REQ_ID, value(&req_id)?);
+        headers.insert(
+            headers::TOKEN,
+            sensitive(token.map_or("", AccessToken::expose))?,
+        );
+        headers.insert(headers::APP_ID, value(&self.inner.app_id)?);
+        headers.insert(headers::DATE, value(&date)?);
+        headers.insert(headers::SIG, sensitive(signature.as_str())?);
+        if has_body {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
         }
-        builder
-            .body(body)
-            .map_err(|e| AvananError::InvalidRequest(format!("building the request: {e}")))
+        Ok(request)
     }
 
     fn check(response: &HttpResponse) -> Result<(), AvananError> {
@@ -285,59 +361,81 @@ impl AvananClient {
         if status.is_success() {
             return Ok(());
         }
-        let envelope = serde_json::from_slice::<Response<serde_json::Value>>(response.body())
-            .ok()
-            .map(|r| r.response_envelope);
+        let envelope = Self::envelope_of(response);
+        let short = |t: &str| excerpt(t.as_bytes(), EXCERPT_CHARS);
         if status == http::StatusCode::UNAUTHORIZED || status == http::StatusCode::FORBIDDEN {
             return Err(AvananError::Unauthorized {
                 status: status.as_u16(),
                 text: envelope
                     .and_then(|e| e.response_text)
-                    .or_else(|| Some(excerpt(response.body())).filter(|t| !t.is_empty())),
+                    .map(|t| short(&t))
+                    .or_else(|| {
+                        Some(excerpt(response.body(), EXCERPT_CHARS)).filter(|t| !t.is_empty())
+                    }),
             });
         }
         Err(AvananError::Api {
             status: status.as_u16(),
-            envelope: envelope.map(Box::new),
-            raw: excerpt(response.body()),
+            envelope: envelope.map(|mut e| {
+                e.response_text = e.response_text.map(|t| short(&t));
+                e.additional_text = e.additional_text.map(|t| short(&t));
+                Box::new(e)
+            }),
+            raw: excerpt(response.body(), EXCERPT_CHARS),
         })
     }
 
-    /// `GET /v1.0/auth` now (no cache).
+    /// `GET /v1.0/auth` now (no cache), within one operation deadline.
     pub async fn auth(&self) -> Result<AuthToken, AvananError> {
-        let request = self.signed(http::Method::GET, "/v1.0/auth", None, Bytes::new())?;
+        let deadline = self.inner.dispatcher.deadline();
+        flatten(deadline.run(self.auth_within(deadline)).await)
+    }
+
+    async fn auth_within(&self, deadline: Deadline) -> Result<AuthToken, AvananError> {
         let fetched_at = self.inner.clock.now();
-        let response = self.inner.transport.send(request).await?;
+        let response = self
+            .inner
+            .dispatcher
+            .send(deadline, || {
+                self.sign(
+                    http::Method::GET,
+                    &self.inner.auth_target,
+                    None,
+                    Bytes::new(),
+                )
+            })
+            .await?;
         Self::check(&response)?;
-        let text = std::str::from_utf8(response.body())
-            .map_err(|_| AvananError::Decode("the token is not UTF-8".into()))?
-            .trim()
-            .trim_matches('"');
-        if text.is_empty() {
-            return Err(AvananError::Decode("empty token".into()));
-        }
+        let text = checked_jwt(response.body())?;
+        let lifetime = jwt_lifetime(text).unwrap_or(DEFAULT_TOKEN_LIFETIME);
         Ok(AuthToken {
-            expires_at: jwt_expiry(text).unwrap_or(fetched_at + DEFAULT_TOKEN_LIFETIME),
             token: AccessToken::new(text),
+            lifetime,
+            expires_at: fetched_at.checked_add(lifetime).unwrap_or(fetched_at),
         })
     }
 
     /// The access token: cached until shortly before it expires, else a new one from
-    /// `/v1.0/auth`; concurrent callers share one request (single-flight).
+    /// `/v1.0/auth`. Concurrent callers share one request, which runs detached from them
+    /// (a cancelled caller never abandons it) and is bounded by the refresh policy's load
+    /// timeout.
     pub async fn access_token(&self) -> Result<AccessToken, AvananError> {
-        let clock = self.inner.clock.clone();
+        let deadline = self.inner.dispatcher.deadline();
+        flatten(deadline.run(self.token_within()).await)
+    }
+
+    async fn token_within(&self) -> Result<AccessToken, AvananError> {
+        let client = self.clone();
         self.inner
             .cache
-            .get(
-                || clock.now(),
-                || async {
-                    let t = self.auth().await?;
-                    Ok(CachedToken {
-                        token: t.token,
-                        expires_at: t.expires_at,
-                    })
-                },
-            )
+            .get(move || async move {
+                let load = Deadline::after(client.inner.load_timeout);
+                let t = client.auth_within(load).await?;
+                Ok(FetchedToken {
+                    token: t.token,
+                    lifetime: t.lifetime,
+                })
+            })
             .await
     }
 
@@ -346,15 +444,18 @@ impl AvananClient {
         self.inner.cache.expires_at()
     }
 
-    /// Sends a signed request to `path_and_query` (e.g. `/v1.0/search/entity/abc?x=1`,
-    /// percent-encoded) with an optional JSON body, and returns the whole response. On HTTP
-    /// 401 the token is refreshed once and the request re-signed and re-sent.
+    /// Sends a signed request to `path_and_query` (e.g. `/v1.0/search/entity/abc?x=1`) with
+    /// an optional JSON body, and returns the whole response. The target is checked before
+    /// any token is fetched; every attempt is signed afresh; on HTTP 401 the token is
+    /// refreshed once and the request re-signed and re-sent. The whole call, token wait
+    /// included, is bounded by the operation timeout.
     pub async fn send<B: Serialize>(
         &self,
         method: http::Method,
         path_and_query: &str,
         body: Option<&B>,
     ) -> Result<HttpResponse, AvananError> {
+        let target = self.target(path_and_query)?;
         let body =
             match body {
                 Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
@@ -362,20 +463,41 @@ impl AvananClient {
                 })?),
                 None => Bytes::new(),
             };
-        let mut refreshed = false;
-        loop {
-            let token = self.access_token().await?;
-            let request =
-                self.signed(method.clone(), path_and_query, Some(&token), body.clone())?;
-            let response = self.inner.transport.send(request).await?;
-            if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
-                self.inner.cache.invalidate(&token);
-                refreshed = true;
-                continue;
-            }
-            Self::check(&response)?;
-            return Ok(response);
-        }
+        self.send_to(method, &target, body).await
+    }
+
+    /// Like [`send`](Self::send), for a target already checked and a body already encoded.
+    pub async fn send_to(
+        &self,
+        method: http::Method,
+        target: &RequestTarget,
+        body: Bytes,
+    ) -> Result<HttpResponse, AvananError> {
+        let deadline = self.inner.dispatcher.deadline();
+        flatten(
+            deadline
+                .run(async {
+                    let mut refreshed = false;
+                    loop {
+                        let token = self.token_within().await?;
+                        let response = self
+                            .inner
+                            .dispatcher
+                            .send(deadline, || {
+                                self.sign(method.clone(), target, Some(&token), body.clone())
+                            })
+                            .await?;
+                        if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
+                            self.inner.cache.invalidate(&token);
+                            refreshed = true;
+                            continue;
+                        }
+                        Self::check(&response)?;
+                        return Ok(response);
+                    }
+                })
+                .await,
+        )
     }
 
     /// Like [`send`](Self::send), decoding the Avanan envelope with records of type `T`.
@@ -386,7 +508,8 @@ impl AvananClient {
         body: Option<&B>,
     ) -> Result<Response<T>, AvananError> {
         let response = self.send(method, path_and_query, body).await?;
-        serde_json::from_slice(response.body()).map_err(|e| AvananError::Decode(e.to_string()))
+        serde_json::from_slice(response.body())
+            .map_err(|e| AvananError::Decode(excerpt(e.to_string().as_bytes(), EXCERPT_CHARS)))
     }
 
     /// `GET /v1.0/scopes`: the scopes (`farm:customer`) the application may access.
@@ -408,4 +531,11 @@ impl AvananClient {
             .ok()
             .map(|r| r.response_envelope)
     }
+}
+
+/// An operation's result, or its deadline's error.
+fn flatten<T>(
+    result: Result<Result<T, AvananError>, sigil_transport::TransportError>,
+) -> Result<T, AvananError> {
+    result?
 }

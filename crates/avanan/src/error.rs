@@ -1,7 +1,8 @@
 //! Avanan errors.
 
 use sigil_models::avanan::ResponseEnvelope;
-use sigil_transport::TransportError;
+use sigil_client_core::TokenLoadError;
+use sigil_transport::{TargetError, TransportError};
 
 /// Why an Avanan call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -22,12 +23,22 @@ pub enum AvananError {
         status: u16,
         /// The response envelope, when the body had one.
         envelope: Option<Box<ResponseEnvelope>>,
-        /// The start of the body (at most 2 KiB).
+        /// The start of the body (at most 200 characters).
         raw: String,
     },
     /// No HTTP response.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The base URL or the request path was refused (nothing was sent).
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// No token could be had within the load timeout.
+    #[error(transparent)]
+    TokenLoad(#[from] TokenLoadError),
+    /// The event pager stopped: the server repeated a `scrollId`, or the page limit was
+    /// reached.
+    #[error("paging stopped: {0}")]
+    Paging(String),
     /// A 2xx answer that is not the documented shape.
     #[error("unexpected response: {0}")]
     Decode(String),

@@ -35,7 +35,7 @@ mod date;
 mod error;
 mod pager;
 
-pub use client::{AuthToken, AvananClient, AvananClientBuilder, encode_path_segment};
+pub use client::{AuthToken, AvananClient, AvananClientBuilder, MAX_TOKEN_LEN, encode_path_segment};
 pub use date::DateFormat;
 pub use error::AvananError;
-pub use pager::EventPager;
+pub use pager::{DEFAULT_MAX_PAGES, EventPager};

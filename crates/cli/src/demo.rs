@@ -58,7 +58,9 @@ fn when(ms: u64) -> String {
 }
 
 fn humantime_like(t: std::time::SystemTime) -> String {
-    sigil_avanan::DateFormat::MillisZ.format(t)
+    sigil_avanan::DateFormat::MillisZ
+        .format(t)
+        .unwrap_or_else(|_| "(a time outside 1970..=9999)".to_owned())
 }
 
 /// The start of a credential, for display: never the whole value.

@@ -281,8 +281,12 @@ impl AvananArgs {
         let (request_id, date) = match now {
             Some(now) => (
                 self.request_id.unwrap_or_else(|| now.ids.next_id()),
-                self.date
-                    .unwrap_or_else(|| sigil_avanan::DateFormat::Micros.format(now.clock.now())),
+                match self.date {
+                    Some(date) => date,
+                    None => sigil_avanan::DateFormat::Micros
+                        .format(now.clock.now())
+                        .map_err(|e| CliError::Failed(e.to_string()))?,
+                },
             ),
             None => (
                 require(self.request_id, "--request-id")?,

@@ -255,10 +255,10 @@ pub(crate) async fn run_aet(cmd: AetCommand) -> Result<String, CliError> {
         }
         None => {
             let body = body.map(|b| Bytes::from(b.to_string()));
-            let request = client
-                .signed_request(method, &path, body)
+            let response = client
+                .send(method, &path, body)
+                .await
                 .map_err(aet_error)?;
-            let response = client.send(request).await.map_err(aet_error)?;
             if response.body().is_empty() {
                 json!({"status": response.status().as_u16()})
             } else {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use sigil_transport::{
-    HttpSend, ReqwestConfig, ReqwestTransport, Retry, RetryPolicy, TransportError,
+    Dispatcher, HttpSend, ReqwestConfig, ReqwestTransport, RetryPolicy, TransportError,
+    clone_request,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -83,6 +84,7 @@ fn transport(timeout_ms: u64) -> ReqwestTransport {
     ReqwestTransport::new(ReqwestConfig {
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_millis(timeout_ms),
+        max_response_bytes: 64 * 1024,
     })
     .unwrap()
 }
@@ -150,12 +152,17 @@ async fn retries_over_real_http_honour_retry_after() {
         })
     }))
     .await;
-    let retry = Retry::new(transport(2000), RetryPolicy::default());
+    let retry = Dispatcher::new(Arc::new(transport(2000)));
     let started = std::time::Instant::now();
     let request = http::Request::get(format!("{base}/v3/users"))
         .body(Bytes::new())
         .unwrap();
-    let response = retry.send(request).await.unwrap();
+    let response = retry
+        .send(retry.deadline(), || {
+            Ok::<_, TransportError>(clone_request(&request))
+        })
+        .await
+        .unwrap();
     assert_eq!(
         (response.status().as_u16(), response.body().as_ref()),
         (200, &b"ok"[..])
@@ -177,11 +184,38 @@ async fn retries_a_refused_connection_then_gives_up() {
     let request = http::Request::post(format!("http://{addr}/"))
         .body(Bytes::new())
         .unwrap();
-    let err = Retry::new(transport(2000), policy)
-        .send(request)
+    let retry = Dispatcher::new(Arc::new(transport(2000))).with_retry(Some(policy));
+    let mut attempts = 0;
+    let err = retry
+        .send(retry.deadline(), || {
+            attempts += 1;
+            Ok::<_, TransportError>(clone_request(&request))
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, TransportError::Connect(_)));
+    assert_eq!(attempts, 2);
+}
+
+#[tokio::test]
+async fn bodies_beyond_the_limit_are_not_read() {
+    let big = "x".repeat(100 * 1024);
+    let (base, _) = server(Arc::new(move |n, _: &str| {
+        Some(if n == 0 {
+            reply("200 OK", "", &big)
+        } else {
+            // No content-length: the limit applies while reading.
+            format!("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{big}")
+        })
+    }))
+    .await;
+    for _ in 0..2 {
+        let request = http::Request::get(format!("{base}/big"))
+            .body(Bytes::new())
+            .unwrap();
+        let err = transport(2000).send(request).await.unwrap_err();
+        assert_eq!(err, TransportError::ResponseTooLarge { limit: 64 * 1024 });
+    }
 }
 
 #[tokio::test]

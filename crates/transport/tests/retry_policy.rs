@@ -1,4 +1,5 @@
-//! The retry policy, with the scripted transport and a paused tokio clock.
+//! The dispatcher's retries, deadlines, quota and size limit, with the scripted transport
+//! and a paused tokio clock.
 
 #![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
 
@@ -7,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sigil_transport::{
-    HttpResponse, HttpSend, Retry, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe,
-    ScriptedTransport, TransportError,
+    Deadline, Dispatcher, HttpRequest, HttpResponse, RetryClassifier, RetryDecision,
+    RetryPolicy, RetrySafe, ScriptedTransport, Timeouts, TransportError, clone_request,
 };
 use tokio::time::Instant;
 
@@ -24,8 +25,34 @@ fn post() -> http::Request<Bytes> {
         .unwrap()
 }
 
-fn no_jitter(t: ScriptedTransport) -> Retry<ScriptedTransport> {
-    Retry::new(t, RetryPolicy::default()).with_jitter(|| 0.0)
+/// A dispatcher that sends copies of one request (the tests of re-signing build a new one
+/// per attempt).
+struct Resend(Dispatcher);
+
+impl Resend {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.0
+            .send(self.0.deadline(), || Ok(clone_request(&request)))
+            .await
+    }
+
+    fn with_classifier(self, c: Arc<dyn RetryClassifier>) -> Self {
+        Self(self.0.with_classifier(c))
+    }
+
+    fn with_wall_clock(self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self(self.0.with_wall_clock(now))
+    }
+}
+
+fn dispatcher(t: &ScriptedTransport, policy: RetryPolicy) -> Dispatcher {
+    Dispatcher::new(Arc::new(t.clone()))
+        .with_retry(Some(policy))
+        .with_jitter(|| 0.0)
+}
+
+fn no_jitter(t: ScriptedTransport) -> Resend {
+    Resend(dispatcher(&t, RetryPolicy::default()))
 }
 
 #[tokio::test(start_paused = true)]
@@ -88,23 +115,33 @@ async fn honours_retry_after_http_date() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_after_beyond_max_delay_ends_retries() {
+async fn retry_after_beyond_the_budget_is_an_error_that_says_so() {
     let busy = http::Response::builder()
         .status(503)
         .header("retry-after", "3600")
         .body(Bytes::new())
         .unwrap();
     let t = ScriptedTransport::new().respond_with(busy).respond(200, "");
-    let r = no_jitter(t.clone()).send(get()).await.unwrap();
-    assert_eq!(r.status(), 503);
+    let err = no_jitter(t.clone()).send(get()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::RetryAfterTooLong {
+                status: 503,
+                retry_after,
+                ..
+            } if retry_after == Duration::from_secs(3600)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("retry after 3600s"), "{err}");
     assert_eq!(t.request_count(), 1);
 }
 
 #[tokio::test(start_paused = true)]
-async fn total_time_is_bounded() {
+async fn total_time_is_bounded_by_the_operation_deadline() {
     let policy = RetryPolicy {
         max_attempts: 10,
-        max_elapsed: Duration::from_millis(1000),
         ..RetryPolicy::default()
     };
     let t = ScriptedTransport::from_fn(|_| {
@@ -114,15 +151,110 @@ async fn total_time_is_bounded() {
             .unwrap())
     });
     let start = Instant::now();
-    let r = Retry::new(t.clone(), policy)
-        .with_jitter(|| 0.0)
-        .send(get())
+    let d = dispatcher(&t, policy);
+    let deadline = Deadline::after(Duration::from_millis(1000));
+    let r = d
+        .send(deadline, || {
+            Ok::<_, TransportError>(clone_request(&get()))
+        })
         .await
         .unwrap();
     assert_eq!(r.status(), 500);
     // Waits 100, 200, 400 (= 700 ms); the next 800 ms wait would pass 1 s.
     assert_eq!(t.request_count(), 4);
     assert!(start.elapsed() <= Duration::from_millis(1000));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_transport_cannot_hang_the_caller() {
+    /// A custom transport that never answers.
+    struct Hang;
+    impl sigil_transport::HttpSend for Hang {
+        fn send(&self, _: HttpRequest) -> sigil_transport::SendFuture<'_> {
+            Box::pin(std::future::pending())
+        }
+    }
+    let timeouts = Timeouts {
+        attempt: Duration::from_secs(2),
+        operation: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
+    let d = Dispatcher::new(Arc::new(Hang))
+        .with_timeouts(timeouts)
+        .with_jitter(|| 0.0);
+    let start = Instant::now();
+    let err = d
+        .send(d.deadline(), || Ok::<_, TransportError>(get()))
+        .await
+        .unwrap_err();
+    // Two attempts of 2 s, waits of 100 and 200 ms, then the deadline cuts the third.
+    assert_eq!(err, TransportError::OperationTimeout(Duration::from_secs(5)));
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    // A non-repeatable request times out once.
+    let start = Instant::now();
+    let err = d
+        .send(d.deadline(), || Ok::<_, TransportError>(post()))
+        .await
+        .unwrap_err();
+    assert_eq!(err, TransportError::Timeout(Duration::from_secs(2)));
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_is_built_afresh() {
+    let t = ScriptedTransport::new()
+        .respond(503, "")
+        .respond(500, "")
+        .respond(200, "");
+    let d = dispatcher(&t, RetryPolicy::default());
+    let mut n = 0;
+    let response = d
+        .send(d.deadline(), || {
+            n += 1;
+            http::Request::get(format!("http://vendor.test/v3/users?attempt={n}"))
+                .body(Bytes::new())
+                .map_err(|e| TransportError::InvalidRequest(e.to_string()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let uris: Vec<String> = t.requests().iter().map(|r| r.uri.clone()).collect();
+    assert_eq!(
+        uris,
+        [1, 2, 3].map(|n| format!("http://vendor.test/v3/users?attempt={n}"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_outage_empties_the_retry_quota() {
+    let policy = RetryPolicy {
+        quota: 15,
+        ..RetryPolicy::default()
+    };
+    let t = ScriptedTransport::from_fn(|_| {
+        Ok(http::Response::builder()
+            .status(503)
+            .body(Bytes::new())
+            .unwrap())
+    });
+    let d = Resend(dispatcher(&t, policy));
+    // 3 attempts (2 retries × 5 tokens), then 2 (one retry left), then no retry at all.
+    for _ in 0..4 {
+        assert_eq!(d.send(get()).await.unwrap().status(), 503);
+    }
+    assert_eq!(t.request_count(), 3 + 2 + 1 + 1);
+    assert_eq!(d.0.quota().available(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn oversized_answers_are_refused_for_any_transport() {
+    let t = ScriptedTransport::new().respond(200, "x".repeat(1025));
+    let d = Resend(dispatcher(&t, RetryPolicy::default()).with_max_response_bytes(1024));
+    assert_eq!(
+        d.send(get()).await.unwrap_err(),
+        TransportError::ResponseTooLarge { limit: 1024 }
+    );
+    assert_eq!(t.request_count(), 1);
 }
 
 #[tokio::test(start_paused = true)]
