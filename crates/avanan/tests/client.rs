@@ -26,7 +26,7 @@ fn jwt(exp: u64, n: usize) -> String {
     format!(
         "{}.{}.sig{n}",
         b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
-        b64.encode(json!({"sub": APP, "exp": exp}).to_string())
+        b64.encode(json!({"sub": APP, "iat": NOW_S, "exp": exp}).to_string())
     )
 }
 
@@ -67,9 +67,10 @@ async fn auth_sends_the_five_headers_and_reads_exp() {
     let t = ScriptedTransport::new().respond(200, token.clone());
     let auth = client(&t, &clock).auth().await.unwrap();
     assert_eq!(auth.token.expose(), token);
+    assert_eq!(auth.lifetime, Duration::from_secs(3600));
     assert_eq!(
         auth.expires_at,
-        UNIX_EPOCH + Duration::from_secs(NOW_S + 3600)
+        sigil_client_core::Clock::now(&clock) + Duration::from_secs(3600)
     );
     let r = &t.requests()[0];
     assert_eq!(
@@ -87,14 +88,35 @@ async fn auth_sends_the_five_headers_and_reads_exp() {
 }
 
 #[tokio::test]
-async fn an_opaque_token_is_kept_for_an_hour() {
+async fn a_jwt_without_lifetime_claims_is_kept_for_an_hour_and_non_jwts_are_refused() {
     let clock = clock();
-    let t = ScriptedTransport::new().respond(200, "not-a-jwt");
-    let auth = client(&t, &clock).auth().await.unwrap();
-    assert_eq!(
-        auth.expires_at,
-        sigil_client_core::Clock::now(&clock) + Duration::from_secs(3600)
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bare = format!("{}.{}.", b64.encode("{}"), b64.encode(r#"{"sub":"x"}"#));
+    let huge_exp = format!(
+        "{}.{}.s",
+        b64.encode("{}"),
+        b64.encode(format!(r#"{{"iat":0,"exp":{}}}"#, u64::MAX))
     );
+    let t = ScriptedTransport::new()
+        .respond(200, bare)
+        .respond(200, huge_exp)
+        .respond(200, "not-a-jwt")
+        .respond(200, "<html><body>maintenance</body></html>")
+        .respond(200, "a.b.c d")
+        .respond(200, format!("a.b.{}", "c".repeat(9000)));
+    let c = client(&t, &clock);
+    let auth = c.auth().await.unwrap();
+    assert_eq!(auth.lifetime, Duration::from_secs(3600));
+    // An `exp` of 2^64 - 1 is no panic: the lifetime is what it says (the cache bounds it).
+    assert_eq!(
+        c.auth().await.unwrap().lifetime,
+        Duration::from_secs(u64::MAX)
+    );
+    for _ in 0..4 {
+        let err = c.auth().await.unwrap_err();
+        assert!(matches!(err, AvananError::Decode(_)), "{err:?}");
+        assert!(err.to_string().len() < 200, "{err}");
+    }
 }
 
 #[tokio::test]
@@ -128,11 +150,22 @@ async fn requests_sign_the_request_string_as_sent() {
     );
     // Fresh request ids for every call.
     assert_ne!(r[1].header("x-av-req-id"), r[2].header("x-av-req-id"));
-    // An unescaped path is refused before anything is sent.
-    assert!(matches!(
-        c.send::<()>(http::Method::GET, "/v1.0/a b", None).await,
-        Err(AvananError::InvalidRequest(_))
-    ));
+    // A space is percent-encoded, and signed as it is sent.
+    let t2 = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(200, envelope(json!([]), ""));
+    let c2 = client(&t2, &clock);
+    c2.send::<()>(http::Method::GET, "/v1.0/a b", None)
+        .await
+        .unwrap();
+    assert_signed(&t2.requests()[1], Some("/v1.0/a%20b"));
+    // A path that is not on the origin is refused before anything is sent.
+    for bad in ["v1.0/scopes", "@evil.example/v1.0/scopes", "/v1.0/a/../b"] {
+        assert!(matches!(
+            c.send::<()>(http::Method::GET, bad, None).await,
+            Err(AvananError::Target(_))
+        ));
+    }
     assert_eq!(t.request_count(), 3);
 }
 
@@ -280,7 +313,17 @@ async fn token_is_refreshed_before_exp() {
     clock.advance(Duration::from_secs(3600 - 62));
     assert_eq!(c.access_token().await.unwrap(), first);
     clock.advance(Duration::from_secs(3));
-    assert_ne!(c.access_token().await.unwrap(), first);
+    // Due: served while a detached fetch replaces it.
+    assert_eq!(c.access_token().await.unwrap(), first);
+    let mut fresh = first.clone();
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+        fresh = c.access_token().await.unwrap();
+        if fresh != first {
+            break;
+        }
+    }
+    assert_ne!(fresh, first);
     assert_eq!(auths.load(Ordering::SeqCst), 2);
 }
 
