@@ -30,6 +30,7 @@ mod dispatch;
 mod error;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
+mod recorder;
 mod retry;
 mod scripted;
 mod settings;
@@ -48,6 +49,7 @@ pub use dispatch::{
     DEFAULT_MAX_RESPONSE_BYTES, Deadline, Dispatcher, RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST,
     Timeouts,
 };
+pub use recorder::Recorder;
 pub use retry::{RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
 pub use scripted::{RecordedRequest, ScriptedTransport};
 pub use settings::TransportSettings;

@@ -22,6 +22,16 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// A copy of what `request` carries.
+    pub fn of(request: &HttpRequest) -> Self {
+        Self {
+            method: request.method().clone(),
+            uri: request.uri().to_string(),
+            headers: request.headers().clone(),
+            body: request.body().clone(),
+        }
+    }
+
     /// A header's value as text, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -60,7 +70,7 @@ pub struct ScriptedTransport {
     recorded: Arc<Mutex<Vec<RecordedRequest>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking test thread must not hide the recording from the others.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -122,12 +132,7 @@ impl ScriptedTransport {
     }
 
     fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        lock(&self.recorded).push(RecordedRequest {
-            method: request.method().clone(),
-            uri: request.uri().to_string(),
-            headers: request.headers().clone(),
-            body: request.body().clone(),
-        });
+        lock(&self.recorded).push(RecordedRequest::of(request));
         if let Some(next) = lock(&self.script).pop_front() {
             return next;
         }
