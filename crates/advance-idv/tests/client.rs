@@ -358,7 +358,8 @@ async fn timestamp_error_measures_the_offset_from_date_and_retries_once() {
         second["signature"],
         sigil_reference::advance_signature("sampleaccesskey", "samplesecretkey", ts)
     );
-    // The server's expiredTime is converted back to the local clock.
+    // No Date on the answer: the lifetime is the period asked for (3600 s), from the local
+    // start of the fetch.
     assert_eq!(
         first.cached_token_expiry(),
         Some(std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 3_600_000))
@@ -449,4 +450,95 @@ async fn bad_configuration_is_refused() {
         .transport(t)
         .build();
     assert!(matches!(no_key, Err(AdvanceError::InvalidRequest(_))));
+}
+
+fn dated(date: std::time::SystemTime, body: String) -> HttpResponse {
+    http::Response::builder()
+        .header("date", httpdate::fmt_http_date(date))
+        .body(Bytes::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_lifetime_is_expired_time_minus_the_servers_date() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    // The server's clock is two hours ahead; its token lives 600 s.
+    let server_now = std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 7_200_000);
+    let t = ScriptedTransport::new().respond_with(dated(
+        server_now,
+        token_ok("tok", NOW_MS + 7_200_000 + 600_000),
+    ));
+    let c = client(&t, &clock);
+    c.access_token().await.unwrap();
+    assert_eq!(
+        c.cached_token_expiry(),
+        Some(std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 600_000))
+    );
+}
+
+#[tokio::test]
+async fn a_date_from_another_era_is_not_believed() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    let timestamp_error = || envelope("PARAMETER_ERROR", "Timestamp error", Value::Null);
+    for wild in [
+        std::time::UNIX_EPOCH,
+        std::time::UNIX_EPOCH + Duration::from_secs(253_402_300_799),
+    ] {
+        let t = ScriptedTransport::new()
+            .respond_with(dated(wild, timestamp_error()))
+            .respond(200, token_ok("tok", NOW_MS + 3_600_000));
+        let c = client(&t, &clock);
+        // The wild Date is ignored: the error is returned, not retried with a bogus offset.
+        assert!(matches!(
+            c.generate_token().await,
+            Err(AdvanceError::ParameterError(_))
+        ));
+        assert_eq!(t.request_count(), 1);
+        // The client is not disabled: the next call signs the local time and succeeds.
+        c.generate_token().await.unwrap();
+        assert_eq!(body(&t.requests()[1])["timestamp"], NOW_MS);
+    }
+}
+
+#[tokio::test]
+async fn an_offset_that_does_not_help_is_dropped() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    let ahead = std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 1_800_000);
+    let error = || dated(ahead, envelope("PARAMETER_ERROR", "Timestamp error", Value::Null));
+    let t = ScriptedTransport::new()
+        .respond_with(error())
+        .respond_with(error())
+        .respond(200, token_ok("tok", NOW_MS + 3_600_000));
+    let c = client(&t, &clock);
+    assert!(c.generate_token().await.is_err());
+    c.generate_token().await.unwrap();
+    let sent: Vec<u64> = t
+        .requests()
+        .iter()
+        .map(|r| body(r)["timestamp"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sent, [NOW_MS, NOW_MS + 1_800_000, NOW_MS]);
+}
+
+#[tokio::test]
+async fn tokens_and_messages_from_the_server_are_bounded() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    for bad in [
+        "".to_owned(),
+        "has space".to_owned(),
+        "x".repeat(5000),
+        "line\nbreak".to_owned(),
+    ] {
+        let t = ScriptedTransport::new().respond(200, token_ok(&bad, NOW_MS + 3_600_000));
+        let err = client(&t, &clock).access_token().await.unwrap_err();
+        assert!(matches!(err, AdvanceError::Decode(_)), "{err:?}");
+        assert!(!err.to_string().contains("xxxxxxxxxx"), "{err}");
+    }
+    let huge = "m".repeat(1_000_000);
+    let t = ScriptedTransport::new().respond(200, envelope("ACCOUNT_DISABLED", &huge, Value::Null));
+    let err = client(&t, &clock).generate_token().await.unwrap_err();
+    assert!(err.to_string().len() < 400, "{} bytes", err.to_string().len());
+    let t = ScriptedTransport::new().respond(502, huge.clone());
+    let err = client(&t, &clock).generate_token().await.unwrap_err();
+    assert!(format!("{err:?}").len() < 400);
 }
