@@ -8,9 +8,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sigil_client_core::{
-    Clock, FetchedToken, RefreshPolicy, SystemClock, TokenCache, unix_millis,
-};
+use sigil_client_core::{Clock, FetchedToken, RefreshPolicy, SystemClock, TokenCache, unix_millis};
 use sigil_models::AccessToken;
 use sigil_models::advance::{
     ACCESS_TOKEN_HEADER, Envelope, GENERATE_TOKEN_PATH, GenerateTokenRequest, PeriodSeconds,
@@ -379,7 +377,10 @@ impl AdvanceClient {
     }
 
     /// `generate-token` within `deadline`: the token data and the lifetime it declares.
-    async fn token_within(&self, deadline: Deadline) -> Result<(TokenData, Duration), AdvanceError> {
+    async fn token_within(
+        &self,
+        deadline: Deadline,
+    ) -> Result<(TokenData, Duration), AdvanceError> {
         let mut retried = false;
         loop {
             let body = || {
@@ -512,9 +513,9 @@ impl AdvanceClient {
                             .post::<T>(deadline, target, Some(&token), || Ok(json.clone()))
                             .await?;
                         if envelope.is_success() {
-                            return envelope
-                                .data
-                                .ok_or_else(|| AdvanceError::Decode("SUCCESS without data".into()));
+                            return envelope.data.ok_or_else(|| {
+                                AdvanceError::Decode("SUCCESS without data".into())
+                            });
                         }
                         if envelope.code == ResponseCode::IamFailed && !refreshed {
                             self.inner.cache.invalidate(&token);

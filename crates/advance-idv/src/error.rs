@@ -2,9 +2,9 @@
 
 use core::fmt;
 
+use sigil_client_core::TokenLoadError;
 use sigil_models::ModelError;
 use sigil_models::advance::ResponseCode;
-use sigil_client_core::TokenLoadError;
 use sigil_transport::{TargetError, TransportError};
 
 /// What the server said besides the code: its message and the `transactionId` to quote in a

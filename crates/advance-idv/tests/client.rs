@@ -504,7 +504,12 @@ async fn a_date_from_another_era_is_not_believed() {
 async fn an_offset_that_does_not_help_is_dropped() {
     let clock = ManualClock::at_millis(NOW_MS);
     let ahead = std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS + 1_800_000);
-    let error = || dated(ahead, envelope("PARAMETER_ERROR", "Timestamp error", Value::Null));
+    let error = || {
+        dated(
+            ahead,
+            envelope("PARAMETER_ERROR", "Timestamp error", Value::Null),
+        )
+    };
     let t = ScriptedTransport::new()
         .respond_with(error())
         .respond_with(error())
@@ -537,7 +542,11 @@ async fn tokens_and_messages_from_the_server_are_bounded() {
     let huge = "m".repeat(1_000_000);
     let t = ScriptedTransport::new().respond(200, envelope("ACCOUNT_DISABLED", &huge, Value::Null));
     let err = client(&t, &clock).generate_token().await.unwrap_err();
-    assert!(err.to_string().len() < 400, "{} bytes", err.to_string().len());
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
     let t = ScriptedTransport::new().respond(502, huge.clone());
     let err = client(&t, &clock).generate_token().await.unwrap_err();
     assert!(format!("{err:?}").len() < 400);

@@ -103,7 +103,10 @@ async fn a_client_clock_ten_minutes_slow_recovers() {
         .unwrap();
     c.access_token().await.unwrap();
     let metrics = emulator.metrics();
-    assert_eq!(count(&metrics, "advance.generate-token", "PARAMETER_ERROR"), 1);
+    assert_eq!(
+        count(&metrics, "advance.generate-token", "PARAMETER_ERROR"),
+        1
+    );
     assert_eq!(count(&metrics, "advance.generate-token", "SUCCESS"), 1);
     // The token's life is measured on the (slow) local clock: about an hour from its start.
     let expiry = c.cached_token_expiry().unwrap();

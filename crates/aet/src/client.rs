@@ -232,7 +232,10 @@ impl AetClient {
         *request.method_mut() = method.clone();
         *request.uri_mut() = target.uri().clone();
         let headers = request.headers_mut();
-        headers.insert(headers::TIMESTAMP, http::HeaderValue::from(timestamp.as_millis()));
+        headers.insert(
+            headers::TIMESTAMP,
+            http::HeaderValue::from(timestamp.as_millis()),
+        );
         headers.insert(headers::AUTHORIZATION, self.inner.authorization.clone());
         headers.insert(
             headers::ACCEPT,
@@ -253,7 +256,11 @@ impl AetClient {
         json_body: Option<Bytes>,
     ) -> Result<HttpRequest, AetError> {
         let target = self.target(path)?;
-        self.sign(&method, &target, &json_body.map_or(Payload::None, Payload::Json))
+        self.sign(
+            &method,
+            &target,
+            &json_body.map_or(Payload::None, Payload::Json),
+        )
     }
 
     /// Sends `method path` with an optional JSON body (its exact bytes) and returns the
@@ -266,8 +273,12 @@ impl AetClient {
         json_body: Option<Bytes>,
     ) -> Result<HttpResponse, AetError> {
         let target = self.target(path)?;
-        self.execute(method, &target, json_body.map_or(Payload::None, Payload::Json))
-            .await
+        self.execute(
+            method,
+            &target,
+            json_body.map_or(Payload::None, Payload::Json),
+        )
+        .await
     }
 
     async fn execute(

@@ -54,10 +54,8 @@ fn awkward_targets() -> Vec<(String, Expect)> {
         (".evil.example/v3/users", Refused),
         ("//evil.example/v3/users", Refused),
     ];
-    let mut rows: Vec<(String, Expect)> = table
-        .into_iter()
-        .map(|(t, e)| (t.to_owned(), e))
-        .collect();
+    let mut rows: Vec<(String, Expect)> =
+        table.into_iter().map(|(t, e)| (t.to_owned(), e)).collect();
     rows.push((long_query, Sent));
     rows.push((too_long, Refused));
     rows
@@ -68,12 +66,15 @@ fn reqwest() -> ReqwestTransport {
 }
 
 fn client(base: &str, query: QueryPolicy, transport: Recorder<ReqwestTransport>) -> AetClient {
-    AetClient::builder(SAMPLE_AET.0, SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap())
-        .base_url(base)
-        .query_policy(query)
-        .transport(transport)
-        .build()
-        .unwrap()
+    AetClient::builder(
+        SAMPLE_AET.0,
+        SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+    )
+    .base_url(base)
+    .query_policy(query)
+    .transport(transport)
+    .build()
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +107,7 @@ async fn awkward_targets_are_signed_as_sent_or_refused_before_sending() {
     // Nothing the table sent was refused by the emulator's authentication.
     let metrics = emulator.metrics();
     assert!(
-        metrics.get("aet.auth").is_none(),
+        !metrics.contains_key("aet.auth"),
         "authentication failures: {metrics:?}"
     );
     emulator.shutdown().await.unwrap();
@@ -119,15 +120,18 @@ async fn a_retried_request_is_signed_afresh_and_accepted() {
         .unwrap();
     // A proxy in front of the emulator answers the first two attempts with 503.
     let recorder = Recorder::new(reqwest()).answer_first(2, 503);
-    let c = AetClient::builder(SAMPLE_AET.0, SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap())
-        .base_url(emulator.base_url())
-        .transport(recorder.clone())
-        .retry(Some(RetryPolicy {
-            base_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        }))
-        .build()
-        .unwrap();
+    let c = AetClient::builder(
+        SAMPLE_AET.0,
+        SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+    )
+    .base_url(emulator.base_url())
+    .transport(recorder.clone())
+    .retry(Some(RetryPolicy {
+        base_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }))
+    .build()
+    .unwrap();
     let users: Value = c.get("/v3/users?name=O'Brien").await.unwrap();
     assert!(users.is_object());
     let sent = recorder.requests();
@@ -173,9 +177,7 @@ async fn a_server_that_never_answers_cannot_hold_the_caller() {
     assert!(
         matches!(
             err,
-            AetError::Transport(
-                TransportError::OperationTimeout(_) | TransportError::Timeout(_)
-            )
+            AetError::Transport(TransportError::OperationTimeout(_) | TransportError::Timeout(_))
         ),
         "{err:?}"
     );

@@ -109,8 +109,7 @@ fn checked_jwt(body: &[u8]) -> Result<&str, AvananError> {
         p.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if parts.len() != 3 || parts[..2].iter().any(|p| p.is_empty()) || !parts.iter().all(base64url)
-    {
+    if parts.len() != 3 || parts[..2].iter().any(|p| p.is_empty()) || !parts.iter().all(base64url) {
         return Err(refuse("not three base64url parts"));
     }
     Ok(text)

@@ -1,7 +1,7 @@
 //! Avanan errors.
 
-use sigil_models::avanan::ResponseEnvelope;
 use sigil_client_core::TokenLoadError;
+use sigil_models::avanan::ResponseEnvelope;
 use sigil_transport::{TargetError, TransportError};
 
 /// Why an Avanan call failed.

@@ -35,7 +35,9 @@ mod date;
 mod error;
 mod pager;
 
-pub use client::{AuthToken, AvananClient, AvananClientBuilder, MAX_TOKEN_LEN, encode_path_segment};
+pub use client::{
+    AuthToken, AvananClient, AvananClientBuilder, MAX_TOKEN_LEN, encode_path_segment,
+};
 pub use date::DateFormat;
 pub use error::AvananError;
 pub use pager::{DEFAULT_MAX_PAGES, EventPager};

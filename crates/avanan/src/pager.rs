@@ -74,9 +74,8 @@ impl EventPager {
                             self.query.scroll_id = Some(next.to_owned());
                         } else {
                             // This page is delivered; the next call reports the loop.
-                            self.failure = Some(AvananError::Paging(
-                                "the server repeated a scrollId".into(),
-                            ));
+                            self.failure =
+                                Some(AvananError::Paging("the server repeated a scrollId".into()));
                         }
                     }
                     _ => self.done = true,

@@ -47,10 +47,8 @@ fn awkward_targets() -> Vec<(String, Expect)> {
         (".evil.example/v1.0/scopes", Refused),
         ("//evil.example/v1.0/scopes", Refused),
     ];
-    let mut rows: Vec<(String, Expect)> = table
-        .into_iter()
-        .map(|(t, e)| (t.to_owned(), e))
-        .collect();
+    let mut rows: Vec<(String, Expect)> =
+        table.into_iter().map(|(t, e)| (t.to_owned(), e)).collect();
     rows.push((format!("/v1.0/scopes?q={}", "y".repeat(4000)), Sent));
     rows.push((format!("/v1.0/scopes?q={}", "y".repeat(20_000)), Refused));
     rows

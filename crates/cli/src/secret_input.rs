@@ -9,6 +9,31 @@ use zeroize::Zeroizing;
 
 use crate::CliError;
 
+/// A secret or token given on the command line: wiped on drop, never shown by `Debug`.
+#[derive(Clone)]
+pub(crate) struct SecretText(Zeroizing<String>);
+
+impl SecretText {
+    /// The value itself, to use; named so that every use stands out.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretText(<redacted, {} chars>)", self.0.len())
+    }
+}
+
+impl std::str::FromStr for SecretText {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(Zeroizing::new(s.to_owned())))
+    }
+}
+
 /// The `--secret-key` argument shared by every command.
 #[derive(Debug, Args)]
 pub(crate) struct SecretArg {
@@ -20,13 +45,16 @@ pub(crate) struct SecretArg {
         value_name = "SK",
         allow_hyphen_values = true
     )]
-    secret_key: Option<String>,
+    secret_key: Option<SecretText>,
 }
 
 impl SecretArg {
     /// The key, read from wherever the user put it.
     pub(crate) fn resolve(&self) -> Result<SecretKey, CliError> {
-        resolve(self.secret_key.as_deref(), &mut std::io::stdin().lock())
+        resolve(
+            self.secret_key.as_ref().map(SecretText::expose),
+            &mut std::io::stdin().lock(),
+        )
     }
 }
 
@@ -64,6 +92,14 @@ mod tests {
         assert_eq!(key.expose_secret(), b"s3cr3t");
         let key = resolve(Some("abc"), &mut &b""[..]).unwrap();
         assert_eq!(key.expose_secret(), b"abc");
+    }
+
+    #[test]
+    fn secret_text_is_never_shown() {
+        let arg = SecretArg {
+            secret_key: Some("s3cr3t-value".parse().unwrap()),
+        };
+        assert!(!format!("{arg:?}").contains("s3cr3t-value"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sigil_signing::{
 
 use crate::CliError;
 use crate::clock::{Generators, timestamp_of};
-use crate::secret_input::SecretArg;
+use crate::secret_input::{SecretArg, SecretText};
 
 /// ADVANCE token signature inputs.
 #[derive(Debug, Args)]
@@ -63,7 +63,7 @@ pub(crate) struct AetArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    token: Option<String>,
+    token: Option<SecretText>,
 }
 
 /// Avanan `x-av-sig` inputs.
@@ -91,7 +91,7 @@ pub(crate) struct AvananArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    token: Option<String>,
+    token: Option<SecretText>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -184,7 +184,7 @@ enum Resolved {
         path: String,
         query: QueryPolicy,
         body: BodySource,
-        token: Option<String>,
+        token: Option<SecretText>,
         signer: AetSigner,
     },
     Avanan {
@@ -192,7 +192,7 @@ enum Resolved {
         app_id: String,
         date: String,
         request_string: Option<String>,
-        token: Option<String>,
+        token: Option<SecretText>,
         signer: AvananSigner,
     },
 }
@@ -390,7 +390,7 @@ impl Resolved {
                     format!("content-type: {content_type}"),
                 ];
                 if let Some(token) = token {
-                    lines.insert(1, format!("authorization: Bearer {token}"));
+                    lines.insert(1, format!("authorization: Bearer {}", token.expose()));
                 }
                 lines.join("\n")
             }
@@ -402,7 +402,10 @@ impl Resolved {
                 ..
             } => [
                 format!("x-av-req-id: {request_id}"),
-                format!("x-av-token: {}", token.as_deref().unwrap_or("")),
+                format!(
+                    "x-av-token: {}",
+                    token.as_ref().map_or("", SecretText::expose)
+                ),
                 format!("x-av-app-id: {app_id}"),
                 format!("x-av-date: {date}"),
                 format!("x-av-sig: {signature}"),

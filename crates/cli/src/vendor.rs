@@ -16,7 +16,8 @@ use sigil_models::avanan::Region as AvananRegion;
 use sigil_models::idv::{CountryCode, GenerateUrlRequest};
 
 use crate::CliError;
-use crate::secret_input::SecretArg;
+use crate::secret_input::{SecretArg, SecretText};
+use sigil_transport::TargetError;
 
 fn parse_advance_region(s: &str) -> Result<AdvanceRegion, String> {
     AdvanceRegion::from_id(s).ok_or_else(|| "one of ID, IN, MY, PH, SG, TH, VN, MX".into())
@@ -103,8 +104,18 @@ pub(crate) enum AdvanceCommand {
     },
 }
 
+/// A refused base URL or path is a usage error naming its flag (nothing was sent).
+fn target_usage(e: &TargetError) -> CliError {
+    let flag = match e {
+        TargetError::BaseUrl { .. } => "--base-url",
+        _ => "--path",
+    };
+    CliError::Usage(format!("{flag}: {e}"))
+}
+
 fn advance_error(e: AdvanceError) -> CliError {
     match &e {
+        AdvanceError::Target(t) => target_usage(t),
         AdvanceError::InvalidRequest(_) | AdvanceError::Config(_) => CliError::Usage(e.to_string()),
         _ if e.code().is_some() => CliError::Vendor(e.to_string()),
         _ => CliError::Failed(e.to_string()),
@@ -183,7 +194,7 @@ pub(crate) enum AetCommand {
             hide_env_values = true,
             allow_hyphen_values = true
         )]
-        token: String,
+        token: SecretText,
         #[command(flatten)]
         secret: SecretArg,
         /// HTTP method.
@@ -209,6 +220,7 @@ pub(crate) enum AetCommand {
 
 fn aet_error(e: AetError) -> CliError {
     match &e {
+        AetError::Target(t) => target_usage(t),
         AetError::InvalidRequest(_) | AetError::Config(_) => CliError::Usage(e.to_string()),
         AetError::Api { .. } => CliError::Vendor(e.to_string()),
         _ => CliError::Failed(e.to_string()),
@@ -227,10 +239,11 @@ pub(crate) async fn run_aet(cmd: AetCommand) -> Result<String, CliError> {
         environment,
         base_url,
     } = cmd;
-    let mut builder = AetClient::builder(token, secret.resolve()?).environment(match environment {
-        EnvArg::Sandbox => Environment::Sandbox,
-        EnvArg::Live => Environment::Live,
-    });
+    let mut builder =
+        AetClient::builder(token.expose(), secret.resolve()?).environment(match environment {
+            EnvArg::Sandbox => Environment::Sandbox,
+            EnvArg::Live => Environment::Live,
+        });
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
@@ -255,10 +268,7 @@ pub(crate) async fn run_aet(cmd: AetCommand) -> Result<String, CliError> {
         }
         None => {
             let body = body.map(|b| Bytes::from(b.to_string()));
-            let response = client
-                .send(method, &path, body)
-                .await
-                .map_err(aet_error)?;
+            let response = client.send(method, &path, body).await.map_err(aet_error)?;
             if response.body().is_empty() {
                 json!({"status": response.status().as_u16()})
             } else {
@@ -322,6 +332,7 @@ pub(crate) enum AvananCommand {
 
 fn avanan_error(e: AvananError) -> CliError {
     match &e {
+        AvananError::Target(t) => target_usage(t),
         AvananError::InvalidRequest(_) | AvananError::Config(_) => CliError::Usage(e.to_string()),
         AvananError::Unauthorized { .. } | AvananError::Api { .. } => {
             CliError::Vendor(e.to_string())

@@ -231,3 +231,67 @@ fn client_commands_against_the_emulator() {
         (0, Some("mt-rnd-ng-1:myapp29"))
     );
 }
+
+#[test]
+fn a_bad_path_is_refused_before_any_network_call() {
+    // A listener that would see any connection the command made.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    for path in ["v1.0/scopes", "@evil.example/v1.0/scopes", "/v1.0/a/../b"] {
+        let (code, _, stderr) = sigil(&[
+            "avanan",
+            "request",
+            "--app-id",
+            "US:myapp29",
+            "--secret-key",
+            "my_avanan_secret",
+            "--base-url",
+            &base,
+            "--method",
+            "GET",
+            "--path",
+            path,
+        ]);
+        assert_eq!(code, 2, "{path}: {stderr}");
+        assert!(stderr.contains("--path"), "{stderr}");
+    }
+    for path in ["v3/users", "/v3/users#x"] {
+        let (code, _, stderr) = sigil(&[
+            "aet",
+            "request",
+            "--token",
+            "tok",
+            "--secret-key",
+            "se=cret",
+            "--base-url",
+            &base,
+            "--method",
+            "GET",
+            "--path",
+            path,
+        ]);
+        assert_eq!(code, 2, "{path}: {stderr}");
+        assert!(stderr.contains("--path"), "{stderr}");
+    }
+    let (code, _, stderr) = sigil(&[
+        "aet",
+        "request",
+        "--token",
+        "tok",
+        "--secret-key",
+        "se=cret",
+        "--base-url",
+        &format!("{base}/v3"),
+        "--method",
+        "GET",
+        "--path",
+        "/v3/users",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--base-url"), "{stderr}");
+    assert!(
+        listener.accept().is_err(),
+        "a command connected although it should have refused first"
+    );
+}

@@ -25,6 +25,8 @@ impl From<TokenLoadError> for TestError {
 }
 
 type Cache = Arc<TokenCache<String, TestError>>;
+type FetchFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<FetchedToken<String>, TestError>> + Send>>;
 
 fn policy() -> RefreshPolicy {
     RefreshPolicy::new(Duration::from_secs(60), 0.0)
@@ -36,9 +38,7 @@ fn counting_fetch(
     fetches: &Arc<AtomicUsize>,
     delay: Duration,
     lifetime: Duration,
-) -> impl FnOnce() -> std::pin::Pin<
-    Box<dyn Future<Output = Result<FetchedToken<String>, TestError>> + Send>,
-> + use<> {
+) -> impl FnOnce() -> FetchFuture + use<> {
     let fetches = fetches.clone();
     move || {
         Box::pin(async move {
@@ -225,9 +225,9 @@ async fn a_load_that_never_returns_times_out_for_everyone() {
     for c in callers {
         assert_eq!(
             c.await.unwrap(),
-            Err(TestError::Load(TokenLoadError::Timeout(Duration::from_secs(
-                2
-            ))))
+            Err(TestError::Load(TokenLoadError::Timeout(
+                Duration::from_secs(2)
+            )))
         );
     }
     // The next caller starts afresh.
@@ -336,7 +336,10 @@ fn refresh_schedule() {
         p.refresh_at(t0, t0 + Duration::from_secs(100)),
         t0 + Duration::from_secs(75)
     );
-    assert_eq!(p.refresh_at(t0, t0 + HOUR), t0 + HOUR - Duration::from_secs(60));
+    assert_eq!(
+        p.refresh_at(t0, t0 + HOUR),
+        t0 + HOUR - Duration::from_secs(60)
+    );
     let jittered = RefreshPolicy::new(Duration::from_secs(60), 0.5).with_random(|| 0.5);
     assert_eq!(
         jittered.refresh_at(t0, t0 + HOUR),

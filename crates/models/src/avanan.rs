@@ -209,8 +209,9 @@ pub struct EventQuery {
 }
 
 /// One security event; fields beyond the id are kept as generic JSON (the documents do
-/// not define them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// not define them). Events describe people's mail (senders, subjects): `Debug` shows the
+/// id and the field names only.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// The event id.
@@ -218,6 +219,15 @@ pub struct Event {
     /// Everything else, verbatim.
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("event_id", &self.event_id)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// `POST /v1.0/event/query`.

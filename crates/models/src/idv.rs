@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::advance::Envelope;
 use crate::error::{ModelError, http_url, non_empty};
 use crate::open_enum::open_enum;
+use crate::redacted::{UrlWithoutQuery, debug_present_fields};
 use crate::timestamp::TimestampMs;
 
 /// The document's path prefix of the H5 IDV endpoints.
@@ -59,8 +60,8 @@ impl fmt::Display for CountryCode {
     }
 }
 
-/// The body of `generate-url`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The body of `generate-url`. `Debug` redacts the user id.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateUrlRequest {
     /// Where the H5 page sends the user after a successful verification.
@@ -72,6 +73,17 @@ pub struct GenerateUrlRequest {
     /// Optional id of the user performing the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+impl fmt::Debug for GenerateUrlRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenerateUrlRequest")
+            .field("return_url", &UrlWithoutQuery(&self.return_url))
+            .field("fail_return_url", &UrlWithoutQuery(&self.fail_return_url))
+            .field("region", &self.region)
+            .field("user_id", &self.user_id.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl GenerateUrlRequest {
@@ -96,8 +108,9 @@ impl GenerateUrlRequest {
     }
 }
 
-/// `data` of a successful `generate-url` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `data` of a successful `generate-url` response. `Debug` leaves out the URL's query (it
+/// carries the session token).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateUrlData {
     /// Id to fetch the result with.
@@ -108,6 +121,16 @@ pub struct GenerateUrlData {
     /// When the URL expires, epoch milliseconds.
     #[serde(default)]
     pub expired_time: Option<TimestampMs>,
+}
+
+impl fmt::Debug for GenerateUrlData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenerateUrlData")
+            .field("signature_id", &self.signature_id)
+            .field("url", &UrlWithoutQuery(&self.url))
+            .field("expired_time", &self.expired_time)
+            .finish()
+    }
 }
 
 /// The `generate-url` response.
@@ -226,8 +249,9 @@ pub struct IdvResult {
     pub quality_labels: Option<Vec<QualityLabel>>,
 }
 
-/// `ocrResult`: the 18 fields read from the KTP, each `null` when parsing failed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// `ocrResult`: the 18 fields read from the KTP, each `null` when parsing failed. Personal
+/// data: `Debug` shows which fields are present, never their values (read the fields).
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OcrResult {
     /// ID number (NIK).
@@ -286,8 +310,9 @@ pub struct OcrResult {
     pub birthday: Option<String>,
 }
 
-/// `data` of a successful `get-result` response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// `data` of a successful `get-result` response. `Debug` shows the codes and labels, never
+/// the image links or the OCR values.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdvResultData {
     /// Link to the full captured image (expires after a day; query again for a new one).
@@ -311,6 +336,27 @@ pub struct IdvResultData {
     /// The OCR fields.
     #[serde(default)]
     pub ocr_result: Option<OcrResult>,
+}
+
+impl fmt::Debug for OcrResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_present_fields(f, "OcrResult", self)
+    }
+}
+
+impl fmt::Debug for IdvResultData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let link = |l: &Option<String>| l.as_ref().map(|_| "<redacted>");
+        f.debug_struct("IdvResultData")
+            .field("image", &link(&self.image))
+            .field("cropped_image", &link(&self.cropped_image))
+            .field("image_type", &self.image_type)
+            .field("idv_code", &self.idv_code)
+            .field("idv_result", &self.idv_result)
+            .field("ocr_code", &self.ocr_code)
+            .field("ocr_result", &self.ocr_result)
+            .finish()
+    }
 }
 
 /// The `get-result` response.

@@ -16,8 +16,19 @@ macro_rules! ascii_signature {
         ///
         /// Stored in whole 16-byte pieces (zero-padded), so that writing and copying it never
         /// mixes store widths (see `docs/PERFORMANCE.md`).
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        ///
+        /// `==` compares in constant time; `Debug` shows only the length (a signature can be
+        /// replayed within the vendor's time window); `Display` is the text to send.
+        #[derive(Clone, Copy)]
         pub struct $name([u8; $storage]);
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                crate::verify::ct_equal(self.as_bytes(), other.as_bytes(), false).is_ok()
+            }
+        }
+
+        impl Eq for $name {}
 
         impl $name {
             /// Length of the encoded text in bytes.
@@ -57,7 +68,7 @@ macro_rules! ascii_signature {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self.as_str())
+                write!(f, concat!(stringify!($name), "(<{} chars>)"), $len)
             }
         }
 

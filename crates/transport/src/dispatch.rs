@@ -100,7 +100,10 @@ impl RetryQuota {
 
     /// Takes `cost` tokens if there are that many.
     pub fn try_acquire(&self, cost: u32) -> bool {
-        let mut available = self.available.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut available = self
+            .available
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if *available >= cost {
             *available -= cost;
             true
@@ -111,13 +114,19 @@ impl RetryQuota {
 
     /// Gives back `amount` tokens (never above the capacity).
     pub fn release(&self, amount: u32) {
-        let mut available = self.available.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut available = self
+            .available
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         *available = available.saturating_add(amount).min(self.capacity);
     }
 
     /// Tokens left.
     pub fn available(&self) -> u32 {
-        *self.available.lock().unwrap_or_else(PoisonError::into_inner)
+        *self
+            .available
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

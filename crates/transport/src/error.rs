@@ -29,7 +29,9 @@ pub enum TransportError {
         limit: usize,
     },
     /// The server asked to wait longer than the client may.
-    #[error("HTTP {status}: the server asked to retry after {retry_after:?}, more than the {remaining:?} left for this call")]
+    #[error(
+        "HTTP {status}: the server asked to retry after {retry_after:?}, more than the {remaining:?} left for this call"
+    )]
     RetryAfterTooLong {
         /// The status of the last answer.
         status: u16,

@@ -28,9 +28,9 @@
 
 mod dispatch;
 mod error;
+mod recorder;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
-mod recorder;
 mod retry;
 mod scripted;
 mod settings;
@@ -42,14 +42,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use error::TransportError;
-#[cfg(feature = "reqwest")]
-pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
 pub use dispatch::{
     DEFAULT_MAX_RESPONSE_BYTES, Deadline, Dispatcher, RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST,
     Timeouts,
 };
+pub use error::TransportError;
 pub use recorder::Recorder;
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
 pub use retry::{RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
 pub use scripted::{RecordedRequest, ScriptedTransport};
 pub use settings::TransportSettings;
@@ -113,7 +113,8 @@ pub fn clone_request(request: &HttpRequest) -> HttpRequest {
 pub fn excerpt(value: &[u8], max_chars: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
-    for c in String::from_utf8_lossy(&value[..value.len().min(max_chars.saturating_mul(4))]).chars() {
+    for c in String::from_utf8_lossy(&value[..value.len().min(max_chars.saturating_mul(4))]).chars()
+    {
         for e in c.escape_debug() {
             if count == max_chars {
                 out.push('…');

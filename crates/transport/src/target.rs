@@ -33,7 +33,9 @@ pub enum TargetError {
     #[error("the path \"{0}\" holds a control character: percent-encode it")]
     ControlCharacter(String),
     /// The target would not go on the wire as given (a `.`/`..` segment, a backslash, …).
-    #[error("the path \"{given}\" would be sent as \"{sent}\": remove '.'/'..' segments and backslashes, or percent-encode them")]
+    #[error(
+        "the path \"{given}\" would be sent as \"{sent}\": remove '.'/'..' segments and backslashes, or percent-encode them"
+    )]
     Normalised {
         /// What the caller gave, shortened.
         given: String,

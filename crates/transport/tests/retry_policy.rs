@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sigil_transport::{
-    Deadline, Dispatcher, HttpRequest, HttpResponse, RetryClassifier, RetryDecision,
-    RetryPolicy, RetrySafe, ScriptedTransport, Timeouts, TransportError, clone_request,
+    Deadline, Dispatcher, HttpRequest, HttpResponse, RetryClassifier, RetryDecision, RetryPolicy,
+    RetrySafe, ScriptedTransport, Timeouts, TransportError, clone_request,
 };
 use tokio::time::Instant;
 
@@ -154,9 +154,7 @@ async fn total_time_is_bounded_by_the_operation_deadline() {
     let d = dispatcher(&t, policy);
     let deadline = Deadline::after(Duration::from_millis(1000));
     let r = d
-        .send(deadline, || {
-            Ok::<_, TransportError>(clone_request(&get()))
-        })
+        .send(deadline, || Ok::<_, TransportError>(clone_request(&get())))
         .await
         .unwrap();
     assert_eq!(r.status(), 500);
@@ -188,7 +186,10 @@ async fn a_hanging_transport_cannot_hang_the_caller() {
         .await
         .unwrap_err();
     // Two attempts of 2 s, waits of 100 and 200 ms, then the deadline cuts the third.
-    assert_eq!(err, TransportError::OperationTimeout(Duration::from_secs(5)));
+    assert_eq!(
+        err,
+        TransportError::OperationTimeout(Duration::from_secs(5))
+    );
     assert_eq!(start.elapsed(), Duration::from_secs(5));
     // A non-repeatable request times out once.
     let start = Instant::now();
