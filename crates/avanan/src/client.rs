@@ -85,10 +85,19 @@ impl fmt::Debug for AuthToken {
 /// [`MAX_TOKEN_LEN`] bytes, nothing else (an HTML page or an error text is refused before
 /// it is cached or sent).
 fn checked_jwt(body: &[u8]) -> Result<&str, AvananError> {
+    // Quote the start of the answer only when it cannot be a credential (an HTML page, an
+    // error text): a token-like answer of the wrong shape is never echoed.
+    let token_like = body
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"._~+/=-\"".contains(b));
     let refuse = |why: &str| {
-        AvananError::Decode(format!(
-            "/v1.0/auth did not answer with a JWT ({why}): {}",
+        let shown = if token_like {
+            format!("{} bytes", body.len())
+        } else {
             excerpt(body, 40)
+        };
+        AvananError::Decode(format!(
+            "/v1.0/auth did not answer with a JWT ({why}): {shown}"
         ))
     };
     let text = std::str::from_utf8(body)

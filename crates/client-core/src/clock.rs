@@ -43,10 +43,10 @@ impl ManualClock {
         Self::new(UNIX_EPOCH + Duration::from_millis(millis))
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward (it stays put rather than overflow).
     pub fn advance(&self, by: Duration) {
         let mut t = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *t += by;
+        *t = t.checked_add(by).unwrap_or(*t);
     }
 
     /// Sets the clock.

@@ -236,3 +236,37 @@ async fn redirects_are_returned_not_followed() {
     assert_eq!(response.headers()["location"], "http://elsewhere.invalid/x");
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn extreme_settings_do_not_panic() {
+    let (base, _) = server(Arc::new(|_, _: &str| Some(reply("200 OK", "", "ok")))).await;
+    let transport = ReqwestTransport::new(ReqwestConfig {
+        connect_timeout: Duration::MAX,
+        timeout: Duration::MAX,
+        max_response_bytes: usize::MAX,
+    })
+    .unwrap();
+    let dispatcher = Dispatcher::new(Arc::new(transport))
+        .with_timeouts(sigil_transport::Timeouts {
+            connect: Duration::MAX,
+            attempt: Duration::MAX,
+            operation: Duration::MAX,
+        })
+        .with_retry(Some(RetryPolicy {
+            max_attempts: u32::MAX,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            quota: u32::MAX,
+        }))
+        .with_jitter(|| f64::NAN);
+    let request = http::Request::get(format!("{base}/x"))
+        .body(Bytes::new())
+        .unwrap();
+    let response = dispatcher
+        .send(dispatcher.deadline(), || {
+            Ok::<_, TransportError>(clone_request(&request))
+        })
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
