@@ -360,3 +360,79 @@ fn debug_shows_no_secret() {
         Err(AvananError::Config(_))
     ));
 }
+
+#[tokio::test]
+async fn a_server_repeating_its_scroll_id_cannot_loop_the_pager() {
+    let clock = clock();
+    let page = |id: &str| envelope(json!([{ "eventId": id }]), "same-cursor");
+    let t = ScriptedTransport::new()
+        .respond(200, jwt(NOW_S + 3600, 0))
+        .respond(200, page("e1"))
+        .respond(200, page("e2"))
+        .respond(200, page("e3"));
+    let mut pager = client(&t, &clock).events(EventQuery::default());
+    assert_eq!(pager.next_page().await.unwrap().unwrap()[0].event_id, "e1");
+    // The page that repeats the cursor is delivered; the next call reports the loop.
+    assert_eq!(pager.next_page().await.unwrap().unwrap()[0].event_id, "e2");
+    assert!(matches!(
+        pager.next_page().await,
+        Some(Err(AvananError::Paging(_)))
+    ));
+    assert!(pager.next_page().await.is_none());
+    assert_eq!(t.request_count(), 3);
+
+    // A server inventing new cursors forever meets the page limit.
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let t = ScriptedTransport::from_fn(move |_| {
+        let i = counter.fetch_add(1, Ordering::SeqCst);
+        Ok(http::Response::new(Bytes::from(envelope(
+            json!([{ "eventId": format!("e{i}") }]),
+            &format!("cursor-{i}"),
+        ))))
+    })
+    .respond(200, jwt(NOW_S + 3600, 0));
+    let err = client(&t, &clock)
+        .events(EventQuery::default())
+        .max_pages(5)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AvananError::Paging(_)), "{err:?}");
+    assert_eq!(n.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_token_request_fails_every_caller_within_the_deadline() {
+    struct Hang;
+    impl sigil_transport::HttpSend for Hang {
+        fn send(&self, _: HttpRequest) -> sigil_transport::SendFuture<'_> {
+            Box::pin(std::future::pending())
+        }
+    }
+    let c = AvananClient::builder(APP, SecretKey::new(SECRET.as_bytes()).unwrap())
+        .base_url("http://avanan.test")
+        .transport(Hang)
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let callers: Vec<_> = (0..10)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.scopes().await })
+        })
+        .collect();
+    for caller in callers {
+        let err = caller.await.unwrap().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AvananError::TokenLoad(_)
+                    | AvananError::Transport(TransportError::OperationTimeout(_))
+            ),
+            "{err:?}"
+        );
+    }
+    // The 15 s load timeout ends the one token request for everyone.
+    assert_eq!(started.elapsed(), Duration::from_secs(15));
+}
