@@ -32,7 +32,7 @@ pub(crate) fn routes() -> Router<Shared> {
             .route(&format!("/{prefix}/generate-url"), post(generate_url))
             .route(&format!("/{prefix}/get-result"), post(get_result));
     }
-    router
+    router.route("/advance_api/{*rest}", axum::routing::any(retired_v1))
 }
 
 /// An ADVANCE envelope (always HTTP 200, as the documents describe).
@@ -198,13 +198,34 @@ async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Va
     )
 }
 
-/// The access key of a valid, unexpired `X-ACCESS-TOKEN`.
-fn authorised(state: &State, headers: &HeaderMap) -> Option<String> {
-    let token = headers.get(ACCESS_TOKEN_HEADER)?.to_str().ok()?;
-    let now_ms = state.now_ms();
-    let claims = state.jwt.verify(token, "advance", now_ms / 1000)?;
-    (now_ms < claims.get("expMs")?.as_u64()?)
-        .then(|| claims.get("sub")?.as_str().map(str::to_owned))?
+/// `IAM_FAILED` when no token was sent at all.
+const TOKEN_MISSING: &str = "IAM failed: the X-ACCESS-TOKEN header is missing";
+
+/// The access key of a valid, unexpired `X-ACCESS-TOKEN`; `Err` is the `IAM_FAILED` message.
+fn authorised(state: &State, headers: &HeaderMap) -> Result<String, &'static str> {
+    let Some(token) = headers.get(ACCESS_TOKEN_HEADER) else {
+        return Err(TOKEN_MISSING);
+    };
+    let valid = || {
+        let now_ms = state.now_ms();
+        let claims = state
+            .jwt
+            .verify(token.to_str().ok()?, "advance", now_ms / 1000)?;
+        (now_ms < claims.get("expMs")?.as_u64()?)
+            .then(|| claims.get("sub")?.as_str().map(str::to_owned))?
+    };
+    valid().ok_or(messages::IAM_FAILED)
+}
+
+/// The retired v1 scheme (`Authorization: <accessKey>:<base64 HMAC>` under
+/// `/advance_api/openapi/…`): an ADVANCE envelope saying what to use instead.
+async fn retired_v1(Extract(state): Extract<Shared>) -> Json<Value> {
+    failure(
+        &state,
+        "advance.v1",
+        ResponseCode::IamFailed,
+        "IAM failed: the accessKey:signature Authorization scheme is retired; get a token from generate-token and send it as X-ACCESS-TOKEN",
+    )
 }
 
 fn valid_return_url(value: &str) -> bool {
@@ -218,8 +239,8 @@ async fn generate_url(
     body: Bytes,
 ) -> Json<Value> {
     const ROUTE: &str = "advance.idv.generate-url";
-    if authorised(&state, &headers).is_none() {
-        return failure(&state, ROUTE, ResponseCode::IamFailed, messages::IAM_FAILED);
+    if let Err(message) = authorised(&state, &headers) {
+        return failure(&state, ROUTE, ResponseCode::IamFailed, message);
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return failure(
@@ -302,8 +323,8 @@ async fn get_result(
     body: Bytes,
 ) -> Json<Value> {
     const ROUTE: &str = "advance.idv.get-result";
-    if authorised(&state, &headers).is_none() {
-        return failure(&state, ROUTE, ResponseCode::IamFailed, messages::IAM_FAILED);
+    if let Err(message) = authorised(&state, &headers) {
+        return failure(&state, ROUTE, ResponseCode::IamFailed, message);
     }
     let body = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     let Some(signature_id) = text(&body, "signatureId") else {

@@ -9,16 +9,18 @@ use axum::extract::{OriginalUri, State as Extract};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sigil_client_core::unix_millis;
 use sigil_models::avanan::headers;
 
+use crate::avanan_events::EventFilter;
 use crate::config::Credential;
-use crate::state::{State, ct_eq};
+use crate::state::{SeededEvent, State, ct_eq};
 
 type Shared = Arc<State>;
+
+/// Why a request with a wrong signature, or an unknown application id, is refused.
+const BAD_SIGNATURE: &str = "invalid x-av-sig";
 
 /// How long an access token is valid (the document: one hour).
 const TOKEN_LIFETIME_S: u64 = 3600;
@@ -74,12 +76,12 @@ fn parse_date(date: &str) -> Option<u64> {
     Some(unix_millis(t))
 }
 
-/// The account, request id and date of a request whose five headers are present, known and
-/// fresh; `Err` is the reason to refuse it.
+/// The account (if the application id is known), request id and date of a request whose
+/// headers are present and fresh; `Err` is the reason to refuse it.
 fn common_checks<'s>(
     state: &'s State,
     headers: &HeaderMap,
-) -> Result<(&'s Credential, String, String), String> {
+) -> Result<(Option<&'s Credential>, String, String), String> {
     for name in [
         headers::REQ_ID,
         headers::APP_ID,
@@ -91,9 +93,7 @@ fn common_checks<'s>(
         }
     }
     let app_id = header(headers, headers::APP_ID).unwrap_or_default();
-    let Some(account) = state.config.avanan_accounts.iter().find(|a| a.id == app_id) else {
-        return Err("unknown application id".into());
-    };
+    let account = state.config.avanan_accounts.iter().find(|a| a.id == app_id);
     let date = header(headers, headers::DATE).unwrap_or_default();
     match parse_date(date) {
         Some(ms) if state.within_window(ms) => {}
@@ -102,6 +102,8 @@ fn common_checks<'s>(
         }
         None => return Err("x-av-date is not a date".into()),
     }
+    // An unknown application id goes through the same checks as a known one and fails at
+    // the signature, so that ids cannot be probed.
     Ok((
         account,
         header(headers, headers::REQ_ID)
@@ -111,13 +113,16 @@ fn common_checks<'s>(
     ))
 }
 
-fn signature_ok(
-    account: &Credential,
+/// The account, if the signature is right for it (an unknown application id fails here,
+/// like a wrong signature).
+fn signed_by<'a>(
+    account: Option<&'a Credential>,
     req_id: &str,
     date: &str,
     request_string: Option<&str>,
     headers: &HeaderMap,
-) -> bool {
+) -> Option<&'a Credential> {
+    let account = account?;
     let expected = sigil_reference::avanan_signature(
         req_id,
         &account.id,
@@ -128,7 +133,7 @@ fn signature_ok(
     let received = header(headers, headers::SIG)
         .unwrap_or_default()
         .to_ascii_lowercase();
-    ct_eq(expected.as_bytes(), received.as_bytes())
+    ct_eq(expected.as_bytes(), received.as_bytes()).then_some(account)
 }
 
 async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMap) -> Response {
@@ -142,9 +147,9 @@ async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMa
         Err(reason) => return refuse(&state, ROUTE, &headers, &reason),
     };
     // x-av-token is sent empty, or (some clients) left out: both are fine.
-    if !signature_ok(account, &req_id, &date, None, &headers) {
-        return refuse(&state, ROUTE, &headers, "invalid x-av-sig");
-    }
+    let Some(account) = signed_by(account, &req_id, &date, None, &headers) else {
+        return refuse(&state, ROUTE, &headers, BAD_SIGNATURE);
+    };
     let now_s = state.now_ms() / 1000;
     let token = state.jwt.mint(&json!({
         "iss": "sigil-emulator",
@@ -180,71 +185,68 @@ async fn api(
     let Some(token) = header(&headers, headers::TOKEN) else {
         return refuse(&state, route, &headers, "missing x-av-token");
     };
+    let app_id = header(&headers, headers::APP_ID).unwrap_or_default();
     let valid_token = state
         .jwt
         .verify(token, "avanan", state.now_ms() / 1000)
-        .is_some_and(|claims| claims["sub"] == account.id.as_str());
+        .is_some_and(|claims| claims["sub"] == app_id);
     if !valid_token {
         return refuse(&state, route, &headers, "x-av-token is invalid or expired");
     }
     // The request string: the path exactly as received (percent-encoded) plus `?query`.
     let request_string = uri.path_and_query().map_or(path.as_str(), |pq| pq.as_str());
-    if !signature_ok(account, &req_id, &date, Some(request_string), &headers) {
-        return refuse(&state, route, &headers, "invalid x-av-sig");
-    }
+    let Some(account) = signed_by(account, &req_id, &date, Some(request_string), &headers) else {
+        return refuse(&state, route, &headers, BAD_SIGNATURE);
+    };
     let ok = |data: Vec<Value>, scroll: &str| {
         state.record(route, "200");
-        Json(envelope(&req_id, 200, "OK", data, scroll)).into_response()
+        // The live service answers a success with an empty responseText.
+        Json(envelope(&req_id, 200, "", data, scroll)).into_response()
     };
+    let customer = customer_of(&account.id);
+    let scope = format!("{FARM}:{customer}");
     match (method, path.as_str()) {
-        (Method::GET, "/v1.0/scopes") => ok(
-            vec![json!(format!("mt-rnd-ng-1:{}", customer_of(&account.id)))],
-            "",
-        ),
+        (Method::GET, "/v1.0/scopes") => ok(vec![json!(scope)], ""),
         (Method::POST, "/v1.0/event/query") => {
-            let query: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let data = &query["requestData"];
-            let types: Option<Vec<&str>> = data["eventTypes"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect());
-            let matching: Vec<&Value> = state
-                .events
-                .iter()
-                .filter(|e| {
-                    types
-                        .as_ref()
-                        .is_none_or(|t| t.contains(&e["type"].as_str().unwrap_or("")))
-                })
-                .collect();
-            let offset = match data["scrollId"].as_str().filter(|s| !s.is_empty()) {
+            let bad_request = |text: &str| {
+                state.record(route, "400");
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(envelope(
+                        &req_id,
+                        400,
+                        &format!("Bad Request: {text}"),
+                        Vec::new(),
+                        "",
+                    )),
+                )
+                    .into_response()
+            };
+            let filter = match EventFilter::parse(&body) {
+                Ok(filter) => filter,
+                Err(why) => return bad_request(&why),
+            };
+            let offset = match filter.scroll_id.as_deref() {
                 None => 0,
-                Some(cursor) => match decode_cursor(cursor) {
+                Some(cursor) => match state.decode_cursor(cursor) {
                     Some(offset) => offset,
-                    None => {
-                        state.record(route, "400");
-                        return (
-                            StatusCode::BAD_REQUEST,
-                            Json(envelope(
-                                &req_id,
-                                400,
-                                "Bad Request: invalid scrollId",
-                                Vec::new(),
-                                "",
-                            )),
-                        )
-                            .into_response();
-                    }
+                    None => return bad_request("invalid scrollId"),
                 },
             };
+            let matching: Vec<&SeededEvent> = state
+                .events
+                .iter()
+                .filter(|e| filter.matches(e, &scope))
+                .collect();
             let page: Vec<Value> = matching
                 .iter()
                 .skip(offset)
                 .take(state.config.page_size)
-                .map(|e| (*e).clone())
+                .map(|e| answered(e, customer))
                 .collect();
             let next = offset + page.len();
             let scroll = if next < matching.len() {
-                encode_cursor(next)
+                state.encode_cursor(next)
             } else {
                 String::new()
             };
@@ -252,8 +254,8 @@ async fn api(
         }
         (Method::GET, p) if p.starts_with("/v1.0/event/") => {
             let id = p.trim_start_matches("/v1.0/event/");
-            match state.events.iter().find(|e| e["eventId"] == id) {
-                Some(event) => ok(vec![event.clone()], ""),
+            match state.events.iter().find(|e| e.record["eventId"] == id) {
+                Some(event) => ok(vec![answered(event, customer)], ""),
                 None => {
                     state.record(route, "404");
                     (
@@ -275,36 +277,18 @@ async fn api(
     }
 }
 
+/// The farm every emulated account's scope names.
+const FARM: &str = "mt-rnd-ng-1";
+
+/// An event as answered to `customer`: its record with `customerId`, the customer part of
+/// the account's scope, as in the recorded live answers.
+fn answered(event: &SeededEvent, customer: &str) -> Value {
+    let mut record = event.record.clone();
+    record["customerId"] = json!(customer);
+    record
+}
+
 /// `US:myapp29` → `myapp29`.
 fn customer_of(app_id: &str) -> &str {
     app_id.split_once(':').map_or(app_id, |(_, c)| c)
-}
-
-fn encode_cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
-}
-
-fn decode_cursor(cursor: &str) -> Option<usize> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
-    text.strip_prefix("offset:")?.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_in_both_forms() {
-        let z = parse_date("2021-04-10T00:00:00.000Z").unwrap();
-        let micros = parse_date("2021-04-10T00:00:00.000000").unwrap();
-        assert_eq!(z, micros);
-        assert_eq!(z, 1_618_012_800_000);
-        assert!(parse_date("yesterday").is_none());
-    }
-
-    #[test]
-    fn cursors_round_trip() {
-        assert_eq!(decode_cursor(&encode_cursor(20)), Some(20));
-        assert_eq!(decode_cursor("garbage!"), None);
-    }
 }

@@ -25,6 +25,7 @@
 mod advance;
 mod aet;
 mod avanan;
+mod avanan_events;
 mod config;
 mod h5;
 mod jwt;

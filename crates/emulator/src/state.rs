@@ -34,12 +34,68 @@ pub(crate) struct State {
     scripts: Mutex<HashMap<String, IdvOutcome>>,
     /// AET collections: name → id → object.
     pub(crate) aet: Mutex<BTreeMap<String, BTreeMap<String, Value>>>,
-    pub(crate) events: Vec<Value>,
+    pub(crate) events: Vec<SeededEvent>,
+    /// Keys the `scrollId` cursors.
+    cursor_key: u64,
     metrics: Mutex<Metrics>,
 }
 
+/// One seeded Avanan security event: its creation time (for date filters) and its record,
+/// without `customerId` (filled in per account when answered).
+pub(crate) struct SeededEvent {
+    pub(crate) created: std::time::SystemTime,
+    pub(crate) record: Value,
+}
+
+/// The SaaS names the recorded answers show.
+const EVENT_SAAS: [&str; 2] = ["office365_emails", "google_mail"];
 const EVENT_TYPES: [&str; 5] = ["phishing", "malware", "spam", "dlp", "anomaly"];
 const EVENT_STATES: [&str; 3] = ["new", "remediated", "dismissed"];
+const EVENT_CONFIDENCE: [&str; 3] = ["malicious", "suspicious", "clean"];
+
+/// `2023-06-30T15:14:58.463039+00:00`: microseconds and `+00:00`, as the live service writes
+/// `eventCreated`.
+pub(crate) fn avanan_time(t: std::time::SystemTime) -> String {
+    let text = humantime::format_rfc3339_micros(t).to_string();
+    format!("{}+00:00", text.trim_end_matches('Z'))
+}
+
+/// Seeded events spread over days, newest first, with varied SaaS, types, states,
+/// severities and confidence, in the shape of the recorded live answers.
+fn seed_events(
+    rng: &mut fastrand::Rng,
+    count: usize,
+    now: std::time::SystemTime,
+) -> Vec<SeededEvent> {
+    let mut hex32 = || format!("{:016x}{:016x}", rng.u64(..), rng.u64(..));
+    (0..count)
+        .map(|i| {
+            // 7 h 13 min and a few microseconds apart: several days for the default 25.
+            let age = std::time::Duration::from_micros(
+                (i as u64).saturating_mul(26_000_000_000 + 463_039),
+            );
+            let created = now.checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
+            let kind = EVENT_TYPES[i % EVENT_TYPES.len()];
+            let saas = EVENT_SAAS[i % EVENT_SAAS.len()];
+            let record = json!({
+                "eventId": hex32(),
+                "saas": saas,
+                "entityId": hex32(),
+                "state": EVENT_STATES[i % EVENT_STATES.len()],
+                "type": kind,
+                "confidenceIndicator": EVENT_CONFIDENCE[(i / 2) % EVENT_CONFIDENCE.len()],
+                "eventCreated": avanan_time(created),
+                "severity": ((i % 5) + 1).to_string(),
+                "description": format!("Seeded {kind} event {} on {saas}", i + 1),
+                "data": {},
+                "additionalData": {},
+                "availableEventActions": [],
+                "actions": [],
+            });
+            SeededEvent { created, record }
+        })
+        .collect()
+}
 
 impl State {
     pub(crate) fn new(config: EmulatorConfig, base_url: String) -> Self {
@@ -47,22 +103,8 @@ impl State {
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         let key: [u8; 32] = std::array::from_fn(|_| rng.u8(..));
-        let start = unix_millis(config.clock.now()) / 1000;
-        let events = (0..config.seeded_events)
-            .map(|i| {
-                json!({
-                    "eventId": format!("evt-{:04}", i + 1),
-                    "type": EVENT_TYPES[i % EVENT_TYPES.len()],
-                    "state": EVENT_STATES[i % EVENT_STATES.len()],
-                    "severity": (i % 5) + 1,
-                    "customerId": "test",
-                    "created": humantime::format_rfc3339_seconds(
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(start.saturating_sub(3600 * i as u64))
-                    ).to_string(),
-                    "description": format!("Seeded {} event {}", EVENT_TYPES[i % EVENT_TYPES.len()], i + 1),
-                })
-            })
-            .collect();
+        let events = seed_events(&mut rng, config.seeded_events, config.clock.now());
+        let cursor_key = rng.u64(..);
         Self {
             config,
             base_url,
@@ -72,6 +114,7 @@ impl State {
             scripts: Mutex::new(HashMap::new()),
             aet: Mutex::new(BTreeMap::new()),
             events,
+            cursor_key,
             metrics: Mutex::new(BTreeMap::new()),
         }
     }
@@ -117,6 +160,24 @@ impl State {
         Some(session.clone())
     }
 
+    /// An opaque 32-hex `scrollId` for `offset`, as the live service's cursors look.
+    pub(crate) fn encode_cursor(&self, offset: usize) -> String {
+        let offset = offset as u64;
+        format!("{offset:016x}{:016x}", mix(offset ^ self.cursor_key))
+    }
+
+    /// The offset of a cursor this emulator made.
+    pub(crate) fn decode_cursor(&self, cursor: &str) -> Option<usize> {
+        if cursor.len() != 32 || !cursor.is_ascii() {
+            return None;
+        }
+        let offset = u64::from_str_radix(&cursor[..16], 16).ok()?;
+        let check = u64::from_str_radix(&cursor[16..], 16).ok()?;
+        (check == mix(offset ^ self.cursor_key))
+            .then(|| usize::try_from(offset).ok())
+            .flatten()
+    }
+
     /// Whether `|now - millis|` is within the configured window (the bound itself included).
     pub(crate) fn within_window(&self, millis: u64) -> bool {
         self.now_ms().abs_diff(millis)
@@ -128,4 +189,11 @@ impl State {
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// SplitMix64's finaliser: a cheap keyed check on cursors (not a security boundary).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

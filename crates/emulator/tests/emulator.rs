@@ -528,7 +528,8 @@ async fn aet_authenticates_then_serves_resources() {
                 .header("authorization", "Bearer nope")
                 .header("timestamp", NOW_MS.to_string())
                 .header("signature", "x"),
-            "unknown_token",
+            // An unknown token looks exactly like a wrong signature.
+            "invalid_signature",
         ),
         (
             aet_request(
@@ -749,7 +750,11 @@ async fn avanan_auth_scopes_and_paging() {
         }
     }
     assert_eq!(ids.len(), 25);
-    assert_eq!(ids.first().map(String::as_str), Some("evt-0001"));
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{ids:?}"
+    );
     // Tokens expire after an hour.
     clock.advance(Duration::from_secs(3600));
     let later = "2026-11-23T19:24:55.940446";
@@ -769,5 +774,363 @@ async fn avanan_auth_scopes_and_paging() {
         401
     );
     assert_eq!(emu.metrics()["avanan.auth"]["200"], 2);
+    emu.shutdown().await.unwrap();
+}
+
+/// `GET /v1.0/auth` as `app`: status and body.
+async fn avanan_auth(http: &reqwest::Client, base: &str, app: &str, secret: &str) -> (u16, String) {
+    let signer = AvananSigner::new(SecretKey::new(secret.as_bytes()).unwrap());
+    let date = "2026-11-23T18:24:55.940446";
+    let resp = http
+        .get(format!("{base}/v1.0/auth"))
+        .header("x-av-req-id", "auth-1")
+        .header("x-av-token", "")
+        .header("x-av-app-id", app)
+        .header("x-av-date", date)
+        .header("x-av-sig", signer.sign_auth("auth-1", app, date).as_str())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Signs and sends one Avanan call as `app` (auth first), returning status and body.
+async fn avanan_call(
+    http: &reqwest::Client,
+    base: &str,
+    app: &str,
+    secret: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, Value) {
+    let signer = AvananSigner::new(SecretKey::new(secret.as_bytes()).unwrap());
+    let date = "2026-11-23T18:24:55.940446";
+    let (_, token) = avanan_auth(http, base, app, secret).await;
+    let sig = signer.sign_request("req-1", app, date, path);
+    let mut req = http
+        .request(method, format!("{base}{path}"))
+        .header("x-av-req-id", "req-1")
+        .header("x-av-token", token)
+        .header("x-av-app-id", app)
+        .header("x-av-date", date)
+        .header("x-av-sig", sig.as_str());
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_owned());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Every event of a query, following `scrollId`.
+async fn all_events(http: &reqwest::Client, base: &str, request_data: Value) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut data = request_data;
+    loop {
+        let body = json!({ "requestData": data.clone() }).to_string();
+        let (status, page) = avanan_call(
+            http,
+            base,
+            "US:myapp29",
+            "my_avanan_secret",
+            reqwest::Method::POST,
+            "/v1.0/event/query",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["responseEnvelope"]["responseText"], "");
+        events.extend(page["responseData"].as_array().unwrap().iter().cloned());
+        let scroll = page["responseEnvelope"]["scrollId"].as_str().unwrap();
+        if scroll.is_empty() {
+            return events;
+        }
+        assert!(scroll.len() == 32 && scroll.bytes().all(|b| b.is_ascii_hexdigit()));
+        data["scrollId"] = json!(scroll);
+    }
+}
+
+/// The JSON kind of a value, for shape comparisons.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `2023-06-30T15:14:58.463039+00:00`.
+fn is_avanan_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 32
+        && text.ends_with("+00:00")
+        && b[10] == b'T'
+        && b[19] == b'.'
+        && b[20..26].iter().all(u8::is_ascii_digit)
+        && humantime::parse_rfc3339(&format!("{}Z", &text[..26])).is_ok()
+}
+
+#[tokio::test]
+async fn avanan_events_have_the_recorded_real_shape() {
+    let (emu, _clock, http) = start().await;
+    let base = emu.base_url();
+    let sample: Value =
+        serde_json::from_str(include_str!("fixtures/avanan_event_real_shape.json")).unwrap();
+    let events = all_events(&http, &base, json!({})).await;
+    assert_eq!(events.len(), 25);
+    let (_, scopes) = avanan_call(
+        &http,
+        &base,
+        "US:myapp29",
+        "my_avanan_secret",
+        reqwest::Method::GET,
+        "/v1.0/scopes",
+        None,
+    )
+    .await;
+    let scope = scopes["responseData"][0].as_str().unwrap();
+    let customer = scope.split_once(':').unwrap().1;
+    for event in &events {
+        let (sample, event) = (sample.as_object().unwrap(), event.as_object().unwrap());
+        assert_eq!(
+            sample.keys().collect::<Vec<_>>(),
+            event.keys().collect::<Vec<_>>(),
+            "the same fields as the recorded answer"
+        );
+        for (key, value) in sample {
+            assert_eq!(kind(value), kind(&event[key]), "{key}");
+        }
+        let id = event["eventId"].as_str().unwrap();
+        assert!(id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+        assert!(
+            is_avanan_time(event["eventCreated"].as_str().unwrap()),
+            "{event:?}"
+        );
+        assert!(matches!(
+            event["severity"].as_str(),
+            Some("1" | "2" | "3" | "4" | "5")
+        ));
+        assert_eq!(event["customerId"], customer);
+    }
+    assert!(is_avanan_time(sample["eventCreated"].as_str().unwrap()));
+    // Variety: several SaaS, types, states, severities; creation times over days, newest first.
+    let distinct = |key: &str| {
+        events
+            .iter()
+            .map(|e| e[key].as_str().unwrap().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert!(distinct("saas") >= 2 && distinct("type") >= 5 && distinct("state") >= 3);
+    assert_eq!(distinct("severity"), 5);
+    let created: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventCreated"].as_str().unwrap())
+        .collect();
+    assert!(
+        created.windows(2).all(|w| w[0] > w[1]),
+        "newest first, comparable as strings"
+    );
+    let first = humantime::parse_rfc3339(&format!("{}Z", &created[0][..26])).unwrap();
+    let last = humantime::parse_rfc3339(&format!("{}Z", &created[24][..26])).unwrap();
+    assert!(first.duration_since(last).unwrap() > Duration::from_secs(3 * 86_400));
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn avanan_event_query_honours_every_filter() {
+    let (emu, _clock, http) = start().await;
+    let base = emu.base_url();
+    let all = all_events(&http, &base, json!({})).await;
+    let count = |pred: &dyn Fn(&Value) -> bool| all.iter().filter(|e| pred(e)).count();
+    let cases: Vec<(Value, usize)> = vec![
+        (
+            json!({"saas": ["google_mail"]}),
+            count(&|e| e["saas"] == "google_mail"),
+        ),
+        (
+            json!({"eventTypes": ["phishing", "spam"]}),
+            count(&|e| e["type"] == "phishing" || e["type"] == "spam"),
+        ),
+        (
+            json!({"eventStates": ["new"]}),
+            count(&|e| e["state"] == "new"),
+        ),
+        (
+            json!({"severities": ["4", 5]}),
+            count(&|e| e["severity"] == "4" || e["severity"] == "5"),
+        ),
+        (
+            json!({"eventIds": [all[3]["eventId"], all[7]["eventId"]]}),
+            2,
+        ),
+        (
+            json!({"confidenceIndicator": "malicious"}),
+            count(&|e| e["confidenceIndicator"] == "malicious"),
+        ),
+        (json!({"description": "EVENT 12 "}), 1),
+        (
+            json!({"startDate": all[4]["eventCreated"], "endDate": all[1]["eventCreated"]}),
+            4,
+        ),
+        (
+            json!({"startDate": all[9]["eventCreated"], "endDate": null}),
+            10,
+        ),
+        (json!({"scopes": ["mt-rnd-ng-1:someone-else"]}), 0),
+        (
+            json!({"saas": ["office365_emails"], "severities": ["1"]}),
+            count(&|e| e["saas"] == "office365_emails" && e["severity"] == "1"),
+        ),
+    ];
+    for (filter, expected) in cases {
+        let got = all_events(&http, &base, filter.clone()).await;
+        assert_eq!(got.len(), expected, "{filter}");
+        assert!(expected < all.len() || filter.as_object().unwrap().is_empty());
+    }
+    // A malformed body is refused with the envelope, never answered with every event.
+    for bad in [
+        "",
+        "not json",
+        "{}",
+        r#"{"requestData": []}"#,
+        r#"{"requestData": {"startDate": "soon"}}"#,
+    ] {
+        let (status, body) = avanan_call(
+            &http,
+            &base,
+            "US:myapp29",
+            "my_avanan_secret",
+            reqwest::Method::POST,
+            "/v1.0/event/query",
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["responseEnvelope"]["responseCode"], 400);
+        assert_eq!(body["responseData"], json!([]));
+    }
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_credentials_look_like_wrong_signatures() {
+    let (emu, _clock, http) = start().await;
+    let base = emu.base_url();
+    // Avanan: an unknown application id and a wrong secret get the same answers.
+    assert_eq!(
+        avanan_auth(&http, &base, "US:nobody", "my_avanan_secret").await,
+        avanan_auth(&http, &base, "US:myapp29", "not-the-secret").await
+    );
+    let (s1, unknown) = avanan_call(
+        &http,
+        &base,
+        "US:nobody",
+        "my_avanan_secret",
+        reqwest::Method::GET,
+        "/v1.0/scopes",
+        None,
+    )
+    .await;
+    let (s2, wrong) = avanan_call(
+        &http,
+        &base,
+        "US:myapp29",
+        "not-the-secret",
+        reqwest::Method::GET,
+        "/v1.0/scopes",
+        None,
+    )
+    .await;
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(unknown, wrong);
+    // AET: an unknown token and a wrong secret get the same answer.
+    let unknown = http
+        .get(format!("{base}/v3/users"))
+        .header("authorization", "Bearer nobody")
+        .header("timestamp", NOW_MS.to_string())
+        .header("signature", "x")
+        .send()
+        .await
+        .unwrap();
+    let wrong = aet_request(&http, &base, "GET", "/v3/users", None, NOW_MS, "not-it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (unknown.status().as_u16(), wrong.status().as_u16()),
+        (401, 401)
+    );
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap(),
+        wrong.json::<Value>().await.unwrap()
+    );
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn diagnostics_say_what_is_wrong() {
+    let (emu, _clock, http) = start().await;
+    let base = emu.base_url();
+    // AET: seconds, or 16 digits, are a unit error, not clock skew.
+    for ts in [NOW_MS / 1000, NOW_MS] {
+        let stamp = if ts == NOW_MS {
+            format!("000{NOW_MS}")
+        } else {
+            ts.to_string()
+        };
+        let resp = http
+            .get(format!("{base}/v3/users"))
+            .header("authorization", "Bearer aet-sample-token")
+            .header("timestamp", stamp)
+            .header("signature", "x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_timestamp");
+        assert!(body["message"].as_str().unwrap().contains("milliseconds"));
+    }
+    // AET resources take any JSON object: the document defines no schema.
+    let created = aet_request(
+        &http,
+        &base,
+        "POST",
+        "/v3/users",
+        Some(r#"{"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"}"#),
+        NOW_MS,
+        "aet-sample-secret",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    // ADVANCE: a missing token says so; the retired v1 scheme gets an ADVANCE envelope.
+    let generate_url = format!("{base}/intl/openapi/face-identity/h5-idv/v1/generate-url");
+    let missing = post_json(&http, &generate_url, &json!({}), None).await;
+    assert_eq!(missing["code"], "IAM_FAILED");
+    assert!(missing["message"].as_str().unwrap().contains("missing"));
+    let invalid = post_json(&http, &generate_url, &json!({}), Some("nope")).await;
+    assert!(!invalid["message"].as_str().unwrap().contains("missing"));
+    let v1 = http
+        .post(format!(
+            "{base}/advance_api/openapi/face-recognition/v3/check"
+        ))
+        .header("authorization", "19f3bfc87cdb9c33:c2lnbmF0dXJl")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.status(), 200);
+    let v1: Value = v1.json().await.unwrap();
+    assert_eq!(v1["code"], "IAM_FAILED");
+    assert!(v1["message"].as_str().unwrap().contains("X-ACCESS-TOKEN"));
     emu.shutdown().await.unwrap();
 }

@@ -203,9 +203,27 @@ pub struct EventQuery {
     /// Event states, e.g. `new`, `remediated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_states: Option<Vec<String>>,
+    /// SaaS applications, e.g. `office365_emails`, `google_mail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saas: Option<Vec<String>>,
+    /// Severities, as the service writes them (`"1"` … `"5"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severities: Option<Vec<String>>,
+    /// Specific events by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_ids: Option<Vec<String>>,
+    /// Confidence indicator to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_indicator: Option<String>,
+    /// Text the description must contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Cursor of the page to fetch (from the previous `scrollId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scroll_id: Option<String>,
+    /// Any other field a newer service or client uses, sent and kept verbatim.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One security event; fields beyond the id are kept as generic JSON (the documents do
@@ -219,6 +237,42 @@ pub struct Event {
     /// Everything else, verbatim.
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Event {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    /// `eventCreated`, as the service writes it (`2023-06-30T15:14:58.463039+00:00`).
+    pub fn event_created(&self) -> Option<&str> {
+        self.text("eventCreated")
+    }
+
+    /// `severity`, a string on the wire (`"4"`).
+    pub fn severity(&self) -> Option<&str> {
+        self.text("severity")
+    }
+
+    /// `saas`, e.g. `office365_emails`.
+    pub fn saas(&self) -> Option<&str> {
+        self.text("saas")
+    }
+
+    /// `type`, e.g. `phishing`.
+    pub fn event_type(&self) -> Option<&str> {
+        self.text("type")
+    }
+
+    /// `state`.
+    pub fn state(&self) -> Option<&str> {
+        self.text("state")
+    }
+
+    /// `customerId`: the customer part of the scope.
+    pub fn customer_id(&self) -> Option<&str> {
+        self.text("customerId")
+    }
 }
 
 impl fmt::Debug for Event {

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::{HttpRequest, HttpResponse};
 
-/// Bounds of the [`Retry`] wrapper.
+/// Bounds of the retries a [`Dispatcher`](crate::Dispatcher) makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries).
