@@ -2,9 +2,10 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
-use sigil_emulator::{AdvanceAccount, Credential, Emulator, EmulatorConfig};
+use sigil_emulator::{AdvanceAccount, Credential, Emulator, EmulatorConfig, Faults};
 
 use crate::CliError;
 
@@ -26,6 +27,63 @@ pub(crate) struct EmulatorArgs {
     /// IDV regions (ISO alpha-3) to support besides IDN (repeatable).
     #[arg(long, value_name = "ISO3")]
     idv_region: Vec<String>,
+    /// Seed of the fault generator (the same seed and requests inject the same faults).
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Faults")]
+    fault_seed: u64,
+    /// Limit faults to a vendor (advance, aet, avanan) or a path prefix such as /v3/users
+    /// (repeatable; default every API route).
+    #[arg(long, value_name = "VENDOR|/PREFIX", help_heading = "Faults")]
+    fault_scope: Vec<String>,
+    /// Share of requests answered HTTP 500.
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_error_rate: f64,
+    /// Share of requests answered HTTP 429 with Retry-After.
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_throttle_rate: f64,
+    /// Share of requests answered HTTP 503 with Retry-After.
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_unavailable_rate: f64,
+    /// The Retry-After sent with 429 and 503, e.g. 2s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s", help_heading = "Faults")]
+    fault_retry_after: Duration,
+    /// Share of ADVANCE requests answered SERVICE_BUSY (HTTP 200 envelope).
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_busy_rate: f64,
+    /// Latency added to every request in scope, e.g. 50ms.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", help_heading = "Faults")]
+    fault_latency: Duration,
+    /// Share of requests whose connection is closed mid-response.
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_close_rate: f64,
+    /// Share of requests whose body is cut in half.
+    #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    fault_truncate_rate: f64,
+    /// Move the emulator's clock, e.g. 10m or -10m (the Date header follows it).
+    #[arg(long, value_name = "[-]DURATION", value_parser = parse_offset, allow_hyphen_values = true, default_value = "0s", help_heading = "Faults")]
+    clock_offset: i64,
+    /// Give ADVANCE and Avanan tokens this lifetime, e.g. 30s (to force expiry under load).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, help_heading = "Faults")]
+    token_lifetime: Option<Duration>,
+}
+
+/// A probability in `[0, 1]`.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("{s:?} is not a rate between 0 and 1")),
+    }
+}
+
+/// A signed duration in milliseconds: `10m`, `-10m`, `1h 5s`.
+fn parse_offset(s: &str) -> Result<i64, String> {
+    let (sign, text) = match s.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let d = humantime::parse_duration(text).map_err(|e| format!("{s:?}: {e}"))?;
+    i64::try_from(d.as_millis())
+        .map(|ms| sign * ms)
+        .map_err(|_| format!("{s:?} is too large"))
 }
 
 /// The configuration the arguments describe: the sample accounts plus the extra ones.
@@ -43,6 +101,20 @@ pub(crate) fn config(args: &EmulatorArgs) -> EmulatorConfig {
         .avanan_accounts
         .extend(args.avanan_account.iter().cloned());
     config.idv_regions.extend(args.idv_region.iter().cloned());
+    config.faults = Faults {
+        seed: args.fault_seed,
+        scope: args.fault_scope.clone(),
+        error_rate: args.fault_error_rate,
+        throttle_rate: args.fault_throttle_rate,
+        unavailable_rate: args.fault_unavailable_rate,
+        retry_after: args.fault_retry_after,
+        busy_rate: args.fault_busy_rate,
+        latency: args.fault_latency,
+        close_rate: args.fault_close_rate,
+        truncate_rate: args.fault_truncate_rate,
+    };
+    config.clock_offset_ms = args.clock_offset;
+    config.token_lifetime = args.token_lifetime;
     config
 }
 

@@ -15,6 +15,10 @@ impl Drop for Emulator {
 }
 
 fn emulator() -> Emulator {
+    emulator_with(&[])
+}
+
+fn emulator_with(extra: &[&str]) -> Emulator {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
         .args([
             "emulator",
@@ -23,6 +27,7 @@ fn emulator() -> Emulator {
             "--aet-account",
             "tok=se=cret",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -294,4 +299,69 @@ fn a_bad_path_is_refused_before_any_network_call() {
         listener.accept().is_err(),
         "a command connected although it should have refused first"
     );
+}
+
+#[test]
+fn fault_flags_inject_faults_and_bad_values_are_usage_errors() {
+    let emu = emulator_with(&[
+        "--fault-unavailable-rate",
+        "1",
+        "--fault-retry-after",
+        "0s",
+        "--fault-scope",
+        "/v3/users",
+        "--clock-offset",
+        "-10m",
+    ]);
+    let base = emu.1.as_str();
+    let aet = |path: &str| {
+        sigil(&[
+            "aet",
+            "request",
+            "--token",
+            "tok",
+            "--secret-key",
+            "se=cret",
+            "--base-url",
+            base,
+            "--method",
+            "GET",
+            "--path",
+            path,
+        ])
+    };
+    let (code, _, stderr) = aet("/v3/users");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("503"), "{stderr}");
+    // Out of scope: no fault, but the clock is 10 minutes behind, so the signature's
+    // timestamp is refused as stale.
+    let (code, _, stderr) = aet("/v3/accounts");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("stale_timestamp"), "{stderr}");
+    let metrics = http_get_json(base, "/_emulator/metrics");
+    assert_eq!(metrics["faults.aet"]["503"], 3, "{metrics}");
+    for bad in [
+        &["--fault-error-rate", "2"][..],
+        &["--fault-latency", "soon"][..],
+        &["--clock-offset", "-x"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sigil"))
+            .arg("emulator")
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+/// A plain HTTP/1.0 GET over loopback, its body parsed as JSON.
+fn http_get_json(base: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let body = answer.split_once("\r\n\r\n").unwrap().1;
+    serde_json::from_str(body).unwrap()
 }

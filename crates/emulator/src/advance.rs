@@ -179,7 +179,13 @@ async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Va
         );
     }
     let now_ms = state.now_ms();
-    let expired_ms = now_ms + u64::from(period.get()) * 1000;
+    let lifetime_ms = state
+        .config
+        .token_lifetime
+        .map_or(u64::from(period.get()) * 1000, |l| {
+            u64::try_from(l.as_millis()).unwrap_or(u64::MAX)
+        });
+    let expired_ms = now_ms.saturating_add(lifetime_ms);
     let token = state.jwt.mint(&json!({
         "iss": "sigil-emulator",
         "aud": "advance",

@@ -156,7 +156,9 @@ async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMa
         "aud": "avanan",
         "sub": account.id,
         "iat": now_s,
-        "exp": now_s + TOKEN_LIFETIME_S,
+        "exp": now_s.saturating_add(
+            state.config.token_lifetime.map_or(TOKEN_LIFETIME_S, |l| l.as_secs())
+        ),
         "jti": state.hex_id(),
     }));
     state.record(ROUTE, "200");

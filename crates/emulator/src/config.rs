@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use sigil_client_core::{Clock, SystemClock};
 
+use crate::Faults;
+
 /// An ADVANCE credential pair.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdvanceAccount {
@@ -85,6 +87,13 @@ pub struct EmulatorConfig {
     pub seeded_events: usize,
     /// Events per `/v1.0/event/query` page.
     pub page_size: usize,
+    /// Faults to inject (default none).
+    pub faults: Faults,
+    /// Milliseconds added to the emulator's clock (negative: behind), as a server whose clock
+    /// is off; the `Date` header follows it.
+    pub clock_offset_ms: i64,
+    /// Overrides the lifetime of ADVANCE and Avanan tokens (to force expiry under load).
+    pub token_lifetime: Option<Duration>,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -95,6 +104,9 @@ impl fmt::Debug for EmulatorConfig {
             .field("avanan_accounts", &self.avanan_accounts)
             .field("idv_regions", &self.idv_regions)
             .field("time_window", &self.time_window)
+            .field("faults", &self.faults)
+            .field("clock_offset_ms", &self.clock_offset_ms)
+            .field("token_lifetime", &self.token_lifetime)
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +147,29 @@ impl Default for EmulatorConfig {
             seed: None,
             seeded_events: 25,
             page_size: 10,
+            faults: Faults::default(),
+            clock_offset_ms: 0,
+            token_lifetime: None,
         }
+    }
+}
+
+/// A clock `offset_ms` away from another.
+pub(crate) struct OffsetClock {
+    pub(crate) inner: Arc<dyn Clock>,
+    pub(crate) offset_ms: i64,
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> std::time::SystemTime {
+        let now = self.inner.now();
+        let by = Duration::from_millis(self.offset_ms.unsigned_abs());
+        let moved = if self.offset_ms >= 0 {
+            now.checked_add(by)
+        } else {
+            now.checked_sub(by)
+        };
+        moved.unwrap_or(now)
     }
 }
 

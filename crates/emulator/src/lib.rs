@@ -27,6 +27,7 @@ mod aet;
 mod avanan;
 mod avanan_events;
 mod config;
+mod faults;
 mod h5;
 mod jwt;
 mod outcome;
@@ -43,6 +44,7 @@ pub use config::{
     AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, SAMPLE_ADVANCE,
     SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
 };
+pub use faults::Faults;
 pub use outcome::IdvOutcome;
 pub use state::Metrics;
 use state::State;
@@ -149,6 +151,10 @@ fn router(state: Arc<State>) -> axum::Router {
         .merge(avanan::routes())
         .route("/_emulator/metrics", axum::routing::get(metrics))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::layer,
+        ))
         .with_state(state)
 }
 

@@ -38,6 +38,8 @@ pub(crate) struct State {
     /// Keys the `scrollId` cursors.
     cursor_key: u64,
     metrics: Mutex<Metrics>,
+    pub(crate) faults: crate::Faults,
+    pub(crate) fault_rng: Mutex<fastrand::Rng>,
 }
 
 /// One seeded Avanan security event: its creation time (for date filters) and its record,
@@ -98,13 +100,20 @@ fn seed_events(
 }
 
 impl State {
-    pub(crate) fn new(config: EmulatorConfig, base_url: String) -> Self {
+    pub(crate) fn new(mut config: EmulatorConfig, base_url: String) -> Self {
+        if config.clock_offset_ms != 0 {
+            config.clock = std::sync::Arc::new(crate::config::OffsetClock {
+                inner: config.clock.clone(),
+                offset_ms: config.clock_offset_ms,
+            });
+        }
         let mut rng = config
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         let key: [u8; 32] = std::array::from_fn(|_| rng.u8(..));
         let events = seed_events(&mut rng, config.seeded_events, config.clock.now());
         let cursor_key = rng.u64(..);
+        let faults = config.faults.clone();
         Self {
             config,
             base_url,
@@ -116,6 +125,8 @@ impl State {
             events,
             cursor_key,
             metrics: Mutex::new(BTreeMap::new()),
+            fault_rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
+            faults,
         }
     }
 
