@@ -94,6 +94,60 @@ pub struct EmulatorConfig {
     pub clock_offset_ms: i64,
     /// Overrides the lifetime of ADVANCE and Avanan tokens (to force expiry under load).
     pub token_lifetime: Option<Duration>,
+    /// Sizes, counts and timeouts that keep the emulator bounded.
+    pub limits: Limits,
+    /// The bearer token `/_emulator/*` control routes require. `None`: none on a loopback
+    /// address; on any other address the emulator makes one up (see
+    /// [`Emulator::control_token`](crate::Emulator::control_token)).
+    pub control_token: Option<String>,
+}
+
+/// What keeps the emulator bounded, whatever its clients send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; more wait in the listen backlog (default 1,024).
+    pub max_connections: usize,
+    /// Time to send a request's headers; also how long an idle keep-alive or half-open
+    /// connection is kept (default 30 s).
+    pub header_read_timeout: Duration,
+    /// Time to send a request's body (default 30 s).
+    pub body_read_timeout: Duration,
+    /// Request line and headers, in bytes (default 16 KiB; hyper's floor is 8 KiB).
+    pub max_header_bytes: usize,
+    /// Header fields per request (default 64).
+    pub max_headers: usize,
+    /// A JSON request body, in bytes (default 64 KiB).
+    pub max_json_body: usize,
+    /// An AET upload (`POST /v{2,3,4}/documents`), in bytes (default 10 MiB).
+    pub max_upload_body: usize,
+    /// Open IDV sessions (default 10,000; the oldest is dropped to make room; a session
+    /// expires after one hour).
+    pub max_sessions: usize,
+    /// Scripted IDV outcomes (default 10,000; the oldest is dropped to make room).
+    pub max_scripts: usize,
+    /// Stored AET objects, all collections together (default 10,000; more are refused with
+    /// HTTP 507).
+    pub max_objects: usize,
+    /// The largest page of an AET collection listing (default 100).
+    pub max_page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            max_header_bytes: 16 * 1024,
+            max_headers: 64,
+            max_json_body: 64 * 1024,
+            max_upload_body: 10 * 1024 * 1024,
+            max_sessions: 10_000,
+            max_scripts: 10_000,
+            max_objects: 10_000,
+            max_page_size: 100,
+        }
+    }
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -107,6 +161,11 @@ impl fmt::Debug for EmulatorConfig {
             .field("faults", &self.faults)
             .field("clock_offset_ms", &self.clock_offset_ms)
             .field("token_lifetime", &self.token_lifetime)
+            .field("limits", &self.limits)
+            .field(
+                "control_token",
+                &self.control_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +209,8 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             clock_offset_ms: 0,
             token_lifetime: None,
+            limits: Limits::default(),
+            control_token: None,
         }
     }
 }

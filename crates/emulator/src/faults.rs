@@ -2,48 +2,16 @@
 //! closed mid-response and truncated bodies, drawn from a seeded generator for the routes in
 //! scope; every injected fault is counted under `faults.<vendor>` in the metrics.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State as Extract};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-use crate::state::{State, lock};
-
-/// Which vendor a path belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Vendor {
-    Advance,
-    Aet,
-    Avanan,
-}
-
-impl Vendor {
-    /// The vendor of an API path; `None` for the emulator's own pages and control routes.
-    pub(crate) fn of(path: &str) -> Option<Vendor> {
-        if path.starts_with("/v1.0/") {
-            Some(Vendor::Avanan)
-        } else if ["/v2/", "/v3/", "/v4/"].iter().any(|p| path.starts_with(p)) {
-            Some(Vendor::Aet)
-        } else if path.contains("/openapi/") || path.starts_with("/advance_api/") {
-            Some(Vendor::Advance)
-        } else {
-            None
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Vendor::Advance => "advance",
-            Vendor::Aet => "aet",
-            Vendor::Avanan => "avanan",
-        }
-    }
-}
+use crate::guard::{Vendor, error_body};
+use crate::state::State;
 
 /// Faults to inject. Rates are probabilities in `[0, 1]` per request (their sum is capped at
 /// 1); draws come from a generator seeded with `seed`, so a run with the same requests in
@@ -113,7 +81,7 @@ fn rate(value: f64) -> f64 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
+pub(crate) enum Fault {
     Error,
     Throttle,
     Unavailable,
@@ -123,7 +91,7 @@ enum Fault {
 }
 
 impl Fault {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Fault::Error => "500",
             Fault::Throttle => "429",
@@ -151,7 +119,7 @@ impl Faults {
             .any(|r| rate(*r) > 0.0)
     }
 
-    fn applies_to(&self, path: &str, vendor: Vendor) -> bool {
+    pub(crate) fn applies_to(&self, path: &str, vendor: Vendor) -> bool {
         self.scope.is_empty()
             || self.scope.iter().any(|s| {
                 if s.starts_with('/') {
@@ -163,7 +131,7 @@ impl Faults {
     }
 
     /// The fault a draw in `[0, 1)` picks, if any.
-    fn pick(&self, draw: f64, vendor: Vendor) -> Option<Fault> {
+    pub(crate) fn pick(&self, draw: f64, vendor: Vendor) -> Option<Fault> {
         let busy = if vendor == Vendor::Advance {
             self.busy_rate
         } else {
@@ -187,61 +155,8 @@ impl Faults {
     }
 }
 
-/// The body of an injected error in the vendor's own shape.
-fn error_body(vendor: Vendor, status: StatusCode, state: &State) -> serde_json::Value {
-    let text = status.canonical_reason().unwrap_or("Error");
-    match vendor {
-        Vendor::Advance => json!({
-            "code": if status == StatusCode::INTERNAL_SERVER_ERROR { "ERROR" } else { "SERVICE_BUSY" },
-            "message": text,
-            "data": null,
-            "extra": null,
-            "transactionId": state.hex_id(),
-            "pricingStrategy": "FREE",
-        }),
-        Vendor::Aet => json!({"error": "injected_fault", "message": text}),
-        Vendor::Avanan => json!({
-            "responseEnvelope": {
-                "requestId": "", "responseCode": status.as_u16(), "responseText": text,
-                "additionalText": "", "recordsNumber": 0, "scrollId": "",
-            },
-            "responseData": [],
-        }),
-    }
-}
-
-/// The middleware: sets `Date` from the emulator's clock on every answer, and injects the
-/// configured faults into the routes in scope.
-pub(crate) async fn layer(
-    Extract(state): Extract<Arc<State>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path().to_owned();
-    let fault = match Vendor::of(&path) {
-        Some(vendor) if state.faults.applies_to(&path, vendor) => {
-            if state.faults.latency > Duration::ZERO {
-                tokio::time::sleep(state.faults.latency).await;
-            }
-            let draw = lock(&state.fault_rng).f64();
-            state.faults.pick(draw, vendor).map(|f| (vendor, f))
-        }
-        _ => None,
-    };
-    if let Some((vendor, fault)) = fault {
-        state.record(&format!("faults.{}", vendor.name()), fault.label());
-    }
-    let mut response = match fault {
-        None => next.run(request).await,
-        Some((vendor, fault)) => inject(&state, vendor, fault, request, next).await,
-    };
-    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(state.config.clock.now())) {
-        response.headers_mut().insert(header::DATE, date);
-    }
-    response
-}
-
-async fn inject(
+/// Answers in place of the handler (or spoils its answer) with `fault`.
+pub(crate) async fn inject(
     state: &State,
     vendor: Vendor,
     fault: Fault,
@@ -252,7 +167,12 @@ async fn inject(
     match fault {
         Fault::Error => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            axum::Json(error_body(vendor, StatusCode::INTERNAL_SERVER_ERROR, state)),
+            axum::Json(error_body(
+                vendor,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                state,
+            )),
         )
             .into_response(),
         Fault::Throttle | Fault::Unavailable => {
@@ -261,16 +181,23 @@ async fn inject(
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
             };
-            let mut response =
-                (status, axum::Json(error_body(vendor, status, state))).into_response();
+            let mut response = (
+                status,
+                axum::Json(error_body(vendor, status, "injected fault", state)),
+            )
+                .into_response();
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, retry_after());
             response
         }
-        Fault::Busy => {
-            axum::Json(error_body(vendor, StatusCode::TOO_MANY_REQUESTS, state)).into_response()
-        }
+        Fault::Busy => axum::Json(error_body(
+            vendor,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Service busy",
+            state,
+        ))
+        .into_response(),
         Fault::Close | Fault::Truncate => {
             let (parts, body) = next.run(request).await.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX)

@@ -28,20 +28,22 @@ mod avanan;
 mod avanan_events;
 mod config;
 mod faults;
+mod guard;
 mod h5;
 mod jwt;
 mod outcome;
+mod server;
 mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, SAMPLE_ADVANCE,
+    AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, Limits, SAMPLE_ADVANCE,
     SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
 };
 pub use faults::Faults;
@@ -53,7 +55,7 @@ use state::State;
 pub struct Emulator {
     addr: SocketAddr,
     state: Arc<State>,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
@@ -66,26 +68,32 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Binds `addr` (port 0 for an ephemeral port) and starts serving.
-    pub async fn start(addr: SocketAddr, config: EmulatorConfig) -> std::io::Result<Self> {
+    /// Binds `addr` (port 0 for an ephemeral port) and starts serving. On an address that
+    /// is not loopback the `/_emulator/*` control routes require a bearer token: the
+    /// configured one, or one made up here ([`control_token`](Self::control_token)).
+    pub async fn start(addr: SocketAddr, mut config: EmulatorConfig) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        if config.control_token.is_none() && !addr.ip().is_loopback() {
+            let mut rng = fastrand::Rng::new();
+            config.control_token = Some(format!("{:016x}{:016x}", rng.u64(..), rng.u64(..)));
+        }
+        let limits = config.limits.clone();
         let state = Arc::new(State::new(config, format!("http://{addr}")));
         let router = router(state.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let (shutdown, stop) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, router, limits, stop));
         Ok(Self {
             addr,
             state,
-            shutdown: Some(tx),
+            shutdown,
             task: Some(task),
         })
+    }
+
+    /// The bearer token the `/_emulator/*` control routes require, if any.
+    pub fn control_token(&self) -> Option<&str> {
+        self.state.control_token.as_deref()
     }
 
     /// The bound address.
@@ -116,9 +124,7 @@ impl Emulator {
 
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let _ = self.shutdown.send(true);
         match self.task.take() {
             Some(task) => task.await.map_err(std::io::Error::other)?,
             None => Ok(()),
@@ -151,9 +157,11 @@ fn router(state: Arc<State>) -> axum::Router {
         .merge(avanan::routes())
         .route("/_emulator/metrics", axum::routing::get(metrics))
         .fallback(not_found)
+        // `guard::layer` applies the configured body limits itself, per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            faults::layer,
+            guard::layer,
         ))
         .with_state(state)
 }

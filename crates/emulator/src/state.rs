@@ -39,6 +39,7 @@ pub(crate) struct State {
     cursor_key: u64,
     metrics: Mutex<Metrics>,
     pub(crate) faults: crate::Faults,
+    pub(crate) control_token: Option<String>,
     pub(crate) fault_rng: Mutex<fastrand::Rng>,
 }
 
@@ -114,6 +115,7 @@ impl State {
         let events = seed_events(&mut rng, config.seeded_events, config.clock.now());
         let cursor_key = rng.u64(..);
         let faults = config.faults.clone();
+        let control_token = config.control_token.clone();
         Self {
             config,
             base_url,
@@ -126,6 +128,7 @@ impl State {
             cursor_key,
             metrics: Mutex::new(BTreeMap::new()),
             fault_rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
+            control_token,
             faults,
         }
     }
