@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use sigil_emulator::{AdvanceAccount, Credential, Emulator, EmulatorConfig, Faults};
+use sigil_emulator::{AdvanceAccount, Credential, Emulator, EmulatorConfig, Faults, Limits};
 
 use crate::CliError;
+use crate::secret_input::SecretText;
 
 /// Options of `sigil emulator`.
 #[derive(Debug, Args)]
@@ -64,6 +65,42 @@ pub(crate) struct EmulatorArgs {
     /// Give ADVANCE and Avanan tokens this lifetime, e.g. 30s (to force expiry under load).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, help_heading = "Faults")]
     token_lifetime: Option<Duration>,
+    /// Connections served at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections, help_heading = "Limits")]
+    max_connections: usize,
+    /// Time to send request headers; also closes idle and half-open connections.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s", help_heading = "Limits")]
+    header_read_timeout: Duration,
+    /// Time to send a request body.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s", help_heading = "Limits")]
+    body_read_timeout: Duration,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_json_body, help_heading = "Limits")]
+    max_json_body: usize,
+    /// Largest AET upload body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_upload_body, help_heading = "Limits")]
+    max_upload_body: usize,
+    /// Open IDV sessions kept (the oldest goes first).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_sessions, help_heading = "Limits")]
+    max_sessions: usize,
+    /// Scripted IDV outcomes kept (the oldest goes first).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_scripts, help_heading = "Limits")]
+    max_scripts: usize,
+    /// AET objects stored, all collections together (more are refused with HTTP 507).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_objects, help_heading = "Limits")]
+    max_objects: usize,
+    /// Largest page of an AET collection listing.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_page_size, help_heading = "Limits")]
+    max_page_size: usize,
+    /// Bearer token for the /_emulator/* control routes (off loopback one is made up and
+    /// printed when none is given). Defaults to $SIGIL_CONTROL_TOKEN.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SIGIL_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<SecretText>,
 }
 
 /// A probability in `[0, 1]`.
@@ -115,6 +152,19 @@ pub(crate) fn config(args: &EmulatorArgs) -> EmulatorConfig {
     };
     config.clock_offset_ms = args.clock_offset;
     config.token_lifetime = args.token_lifetime;
+    config.limits = Limits {
+        max_connections: args.max_connections,
+        header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.body_read_timeout,
+        max_json_body: args.max_json_body,
+        max_upload_body: args.max_upload_body,
+        max_sessions: args.max_sessions,
+        max_scripts: args.max_scripts,
+        max_objects: args.max_objects,
+        max_page_size: args.max_page_size,
+        ..Limits::default()
+    };
+    config.control_token = args.control_token.as_ref().map(|t| t.expose().to_owned());
     config
 }
 
@@ -126,6 +176,13 @@ pub(crate) async fn run(args: EmulatorArgs) -> Result<String, CliError> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", emulator.base_url())
+            .and_then(|()| match emulator.control_token() {
+                // Only off loopback, where the operator needs it for /_emulator/*.
+                Some(token) if !emulator.addr().ip().is_loopback() => {
+                    writeln!(out, "control token {token}")
+                }
+                _ => Ok(()),
+            })
             .and_then(|()| out.flush())
             .map_err(|e| CliError::Failed(format!("writing to stdout: {e}")))?;
     }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sigil_models::advance::{ACCESS_TOKEN_HEADER, PeriodSeconds, Region, ResponseCode, messages};
 use sigil_models::idv::{IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC};
 
-use crate::state::{IdvSession, State, ct_eq, lock};
+use crate::state::{IdvSession, State, ct_eq};
 
 type Shared = Arc<State>;
 
@@ -302,12 +302,13 @@ async fn generate_url(
         .jwt
         .mint(&json!({"aud": "h5", "sub": signature_id, "exp": expired_ms / 1000}));
     let outcome = text(&body, "userId").and_then(|u| state.scripted_outcome(u));
-    lock(&state.sessions).insert(
+    state.open_session(
         signature_id.clone(),
         IdvSession {
             return_url: return_url.to_owned(),
             fail_return_url: fail_return_url.to_owned(),
             outcome,
+            created_ms: now_ms,
         },
     );
     let url = format!(
@@ -341,7 +342,7 @@ async fn get_result(
             messages::EMPTY_PARAMETER,
         );
     };
-    let Some(session) = lock(&state.sessions).get(signature_id).cloned() else {
+    let Some(session) = state.session(signature_id) else {
         return failure(
             &state,
             ROUTE,

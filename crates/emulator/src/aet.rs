@@ -1,5 +1,6 @@
 //! AET: request authentication, then a small in-memory resource set.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -157,7 +158,7 @@ async fn handle(
         ["v3", collection]
             if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
         {
-            collection_route(&state, &method, collection, body)
+            collection_route(&state, &method, collection, uri.query(), body)
         }
         ["v3", collection, id]
             if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
@@ -173,19 +174,44 @@ async fn handle(
     }
 }
 
-fn collection_route(state: &State, method: &Method, collection: &str, body: Bytes) -> Response {
+fn collection_route(
+    state: &State,
+    method: &Method,
+    collection: &str,
+    query: Option<&str>,
+    body: Bytes,
+) -> Response {
     let route = format!("aet.{collection}");
     match *method {
         Method::GET => {
-            let items: Vec<Value> = lock(&state.aet)
-                .get(collection)
-                .map(|c| c.values().cloned().collect())
+            let max = state.config.limits.max_page_size.max(1);
+            let Some((page, per_page)) = paging(query, max) else {
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "validation_error", "message": format!("page must be 1 or more and per_page 1 to {max}")}),
+                );
+            };
+            // Only the page is copied out of the store, never the whole collection.
+            let store = lock(&state.aet);
+            let all = store.get(collection);
+            let total = all.map_or(0, BTreeMap::len);
+            let items: Vec<Value> = all
+                .map(|c| {
+                    c.values()
+                        .skip((page - 1).saturating_mul(per_page))
+                        .take(per_page)
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
+            drop(store);
             reply(
                 state,
                 &route,
                 StatusCode::OK,
-                json!({"data": items, "count": items.len()}),
+                json!({"data": items, "count": items.len(), "total": total, "page": page, "per_page": per_page}),
             )
         }
         Method::POST => {
@@ -197,6 +223,14 @@ fn collection_route(state: &State, method: &Method, collection: &str, body: Byte
                     json!({"error": "validation_error", "message": "the body must be a JSON object"}),
                 );
             };
+            if !state.reserve_object() {
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    storage_full(),
+                );
+            }
             let id = format!("{}_{}", &collection[..collection.len() - 1], state.hex_id());
             fields.insert("id".into(), json!(id));
             fields.insert("createdAt".into(), json!(state.now_ms()));
@@ -247,19 +281,31 @@ fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: 
                 drop(store);
                 return reply(state, &route, StatusCode::NOT_FOUND, missing());
             };
-            if *method == Method::PUT {
-                let keep: Map<String, Value> = item
-                    .iter()
+            let mut merged: Map<String, Value> = if *method == Method::PUT {
+                item.iter()
                     .filter(|(k, _)| *k == "id" || *k == "createdAt")
                     .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                *item = keep;
-            }
+                    .collect()
+            } else {
+                item.clone()
+            };
             for (k, v) in fields {
                 if k != "id" && k != "createdAt" {
-                    item.insert(k, v);
+                    merged.insert(k, v);
                 }
             }
+            // PATCH merges: an object may not grow past what one request may carry.
+            let size = serde_json::to_vec(&merged).map_or(usize::MAX, |v| v.len());
+            if size > state.config.limits.max_json_body {
+                drop(store);
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    json!({"error": "payload_too_large", "message": "the object would be larger than a request body may be"}),
+                );
+            }
+            *item = merged;
             let updated = Value::Object(item.clone());
             drop(store);
             reply(state, &route, StatusCode::OK, updated)
@@ -268,6 +314,7 @@ fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: 
             let removed = items.remove(id).is_some();
             drop(store);
             if removed {
+                state.release_object();
                 state.record(&route, "204");
                 StatusCode::NO_CONTENT.into_response()
             } else {
@@ -347,6 +394,14 @@ async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
             json!({"error": "validation_error", "message": "at least one file is required"}),
         );
     }
+    if !state.reserve_object() {
+        return reply(
+            state,
+            ROUTE,
+            StatusCode::INSUFFICIENT_STORAGE,
+            storage_full(),
+        );
+    }
     let id = format!("document_{}", state.hex_id());
     let item = json!({"id": id, "fields": fields, "files": files, "createdAt": state.now_ms()});
     lock(&state.aet)
@@ -354,6 +409,24 @@ async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
         .or_default()
         .insert(id, item.clone());
     reply(state, ROUTE, StatusCode::CREATED, item)
+}
+
+fn storage_full() -> Value {
+    json!({"error": "storage_full", "message": "the emulator holds as many objects as it may (see --max-objects); delete some"})
+}
+
+/// `?page=P&per_page=N` (1-based page, default 1; `per_page` default and at most `max`).
+fn paging(query: Option<&str>, max: usize) -> Option<(usize, usize)> {
+    let (mut page, mut per_page) = (1, max);
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "page" => page = value.parse().ok().filter(|p| *p >= 1)?,
+            "per_page" => per_page = value.parse().ok().filter(|n| (1..=max).contains(n))?,
+            _ => {}
+        }
+    }
+    Some((page, per_page))
 }
 
 fn sha256_hex(data: &[u8]) -> String {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::outcome::IdvOutcome;
-use crate::state::{State, lock};
+use crate::state::State;
 
 type Shared = Arc<State>;
 
@@ -59,9 +59,7 @@ async fn page(
         state.record("advance.idv.page", "400");
         return error_page(StatusCode::BAD_REQUEST, "This link is incomplete.");
     };
-    if !page_token_ok(&state, token, signature_id)
-        || !lock(&state.sessions).contains_key(signature_id)
-    {
+    if !page_token_ok(&state, token, signature_id) || state.session(signature_id).is_none() {
         state.record("advance.idv.page", "403");
         return error_page(
             StatusCode::FORBIDDEN,
@@ -179,7 +177,7 @@ async fn image(
     Extract(state): Extract<Shared>,
     Path((id, file)): Path<(String, String)>,
 ) -> Response {
-    if !lock(&state.sessions).contains_key(&id) {
+    if state.session(&id).is_none() {
         return StatusCode::NOT_FOUND.into_response();
     }
     let svg = format!(

@@ -26,6 +26,7 @@ mod advance;
 mod aet;
 mod avanan;
 mod avanan_events;
+mod bounded;
 mod config;
 mod faults;
 mod guard;

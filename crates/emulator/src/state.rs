@@ -1,11 +1,12 @@
 //! What the emulator remembers: tokens, IDV sessions, AET resources, events, metrics.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 use sigil_client_core::unix_millis;
 
+use crate::bounded::BoundedMap;
 use crate::config::EmulatorConfig;
 use crate::jwt::Jwt;
 use crate::outcome::IdvOutcome;
@@ -19,7 +20,12 @@ pub(crate) struct IdvSession {
     pub(crate) return_url: String,
     pub(crate) fail_return_url: String,
     pub(crate) outcome: Option<IdvOutcome>,
+    /// When it was opened (emulator clock, epoch milliseconds).
+    pub(crate) created_ms: u64,
 }
+
+/// How long an IDV session (and its H5 page) lives: one hour, as the document says.
+pub(crate) const SESSION_LIFETIME_MS: u64 = 3_600_000;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -30,8 +36,10 @@ pub(crate) struct State {
     pub(crate) base_url: String,
     pub(crate) jwt: Jwt,
     rng: Mutex<fastrand::Rng>,
-    pub(crate) sessions: Mutex<HashMap<String, IdvSession>>,
-    scripts: Mutex<HashMap<String, IdvOutcome>>,
+    sessions: Mutex<BoundedMap<IdvSession>>,
+    scripts: Mutex<BoundedMap<IdvOutcome>>,
+    /// Stored AET objects, all collections together.
+    aet_objects: std::sync::atomic::AtomicUsize,
     /// AET collections: name → id → object.
     pub(crate) aet: Mutex<BTreeMap<String, BTreeMap<String, Value>>>,
     pub(crate) events: Vec<SeededEvent>,
@@ -116,13 +124,15 @@ impl State {
         let cursor_key = rng.u64(..);
         let faults = config.faults.clone();
         let control_token = config.control_token.clone();
+        let limits = config.limits.clone();
         Self {
             config,
             base_url,
             jwt: Jwt::new(key),
             rng: Mutex::new(rng),
-            sessions: Mutex::new(HashMap::new()),
-            scripts: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(BoundedMap::new(limits.max_sessions)),
+            scripts: Mutex::new(BoundedMap::new(limits.max_scripts)),
+            aet_objects: std::sync::atomic::AtomicUsize::new(0),
             aet: Mutex::new(BTreeMap::new()),
             events,
             cursor_key,
@@ -150,8 +160,21 @@ impl State {
             .or_default() += 1;
     }
 
+    /// The counters, plus what is held now under `held` (`sessions`, `scripts`,
+    /// `aet_objects`).
     pub(crate) fn metrics(&self) -> Metrics {
-        lock(&self.metrics).clone()
+        let mut metrics = lock(&self.metrics).clone();
+        let (sessions, scripts, objects) = self.held();
+        metrics.insert(
+            "held".into(),
+            [
+                ("sessions".to_owned(), sessions as u64),
+                ("scripts".to_owned(), scripts as u64),
+                ("aet_objects".to_owned(), objects as u64),
+            ]
+            .into(),
+        );
+        metrics
     }
 
     pub(crate) fn script_outcome(&self, user_id: &str, outcome: IdvOutcome) {
@@ -162,16 +185,64 @@ impl State {
         lock(&self.scripts).get(user_id).cloned()
     }
 
-    /// Records the outcome of an open session; the session, or `None` if unknown.
+    /// The open sessions, with those older than an hour dropped.
+    fn live_sessions(&self) -> MutexGuard<'_, BoundedMap<IdvSession>> {
+        let now = self.now_ms();
+        let mut sessions = lock(&self.sessions);
+        sessions.expire(|s| now.saturating_sub(s.created_ms) >= SESSION_LIFETIME_MS);
+        sessions
+    }
+
+    /// Opens a session (the oldest is dropped when the cap is reached).
+    pub(crate) fn open_session(&self, signature_id: String, session: IdvSession) {
+        self.live_sessions().insert(signature_id, session);
+    }
+
+    /// An open, unexpired session.
+    pub(crate) fn session(&self, signature_id: &str) -> Option<IdvSession> {
+        self.live_sessions().get(signature_id).cloned()
+    }
+
+    /// Records the outcome of an open session; the session, or `None` if unknown or expired.
     pub(crate) fn complete_session(
         &self,
         signature_id: &str,
         outcome: IdvOutcome,
     ) -> Option<IdvSession> {
-        let mut sessions = lock(&self.sessions);
+        let mut sessions = self.live_sessions();
         let session = sessions.get_mut(signature_id)?;
         session.outcome = Some(outcome);
         Some(session.clone())
+    }
+
+    /// How many sessions, scripts and AET objects are held.
+    fn held(&self) -> (usize, usize, usize) {
+        (
+            self.live_sessions().len(),
+            lock(&self.scripts).len(),
+            self.aet_objects.load(std::sync::atomic::Ordering::SeqCst),
+        )
+    }
+
+    /// Reserves room for one more AET object; `false` when the cap is reached.
+    pub(crate) fn reserve_object(&self) -> bool {
+        let cap = self.config.limits.max_objects;
+        self.aet_objects
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| (n < cap).then_some(n + 1),
+            )
+            .is_ok()
+    }
+
+    /// Gives back the room of a deleted AET object.
+    pub(crate) fn release_object(&self) {
+        let _ = self.aet_objects.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |n| n.checked_sub(1),
+        );
     }
 
     /// An opaque 32-hex `scrollId` for `offset`, as the live service's cursors look.
