@@ -78,9 +78,10 @@ mod tests {
         assert!(m.get("k6").is_none() && m.get("k7").is_some() && m.get("k9").is_some());
         m.insert("k8".into(), 80); // a replacement does not evict
         assert_eq!((m.len(), m.get("k7")), (3, Some(&7)));
+        // Expiry walks from the oldest and stops at the first live entry.
         m.expire(|v| *v < 9);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m.get("k8"), None);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m.get("k7"), m.get("k8")), (None, Some(&80)));
         assert_eq!(m.order.len(), m.len());
     }
 }
