@@ -97,8 +97,12 @@ impl IdvOutcome {
                     _ => Vec::new(),
                 }),
                 is_low_quality: Some(*self == IdvOutcome::LowQuality),
-                quality_labels: (*self == IdvOutcome::LowQuality)
-                    .then(|| vec![QualityLabel::Blur, QualityLabel::Dim]),
+                // Always present, as in the document's example answer (empty unless low quality).
+                quality_labels: Some(if *self == IdvOutcome::LowQuality {
+                    vec![QualityLabel::Blur, QualityLabel::Dim]
+                } else {
+                    Vec::new()
+                }),
             }),
             ocr_code,
             ocr_result,

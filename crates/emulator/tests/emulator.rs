@@ -1134,3 +1134,59 @@ async fn diagnostics_say_what_is_wrong() {
     assert!(v1["message"].as_str().unwrap().contains("X-ACCESS-TOKEN"));
     emu.shutdown().await.unwrap();
 }
+
+/// The structure of a JSON value: object keys (recursively) and value kinds.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        // Arrays compare as arrays: an empty list and a list of labels have the same shape.
+        Value::Array(_) => json!("array"),
+        other => json!(kind(other)),
+    }
+}
+
+#[tokio::test]
+async fn advance_answers_have_the_documents_shapes() {
+    let (emu, _clock, http) = start().await;
+    let base = emu.base_url();
+    let documented = |text: &str| shape(&serde_json::from_str::<Value>(text).unwrap());
+    let token = post_json(
+        &http,
+        &format!("{base}/openapi/auth/ticket/v1/generate-token"),
+        &token_body("sampleaccesskey", "samplesecretkey", NOW_MS, Value::Null),
+        None,
+    )
+    .await;
+    assert_eq!(
+        shape(&token),
+        documented(include_str!("fixtures/advance_token_success_000.json"))
+    );
+    let access = token["data"]["token"].as_str().unwrap().to_owned();
+    emu.script_idv_outcome("u-shape", IdvOutcome::Success);
+    let prefix = format!("{base}/intl/openapi/face-identity/h5-idv/v1");
+    let url = post_json(
+        &http,
+        &format!("{prefix}/generate-url"),
+        &json!({"returnUrl": "https://a.example/ok", "failReturnUrl": "https://a.example/no", "region": "IDN", "userId": "u-shape"}),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(
+        shape(&url),
+        documented(include_str!("fixtures/idv_generate_url_success.json"))
+    );
+    let result = post_json(
+        &http,
+        &format!("{prefix}/get-result"),
+        &json!({"signatureId": url["data"]["signatureId"]}),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(
+        shape(&result),
+        documented(include_str!("fixtures/idv_get_result_success.json"))
+    );
+    emu.shutdown().await.unwrap();
+}

@@ -373,3 +373,29 @@ async fn control_routes_need_the_token_off_loopback() {
     assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     local.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_finishes_is_given_up_on() {
+    let emu = start(Limits {
+        body_read_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    })
+    .await;
+    let addr = emu.addr();
+    let (status, took) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // 100 bytes promised, 10 sent.
+        s.write_all(b"POST /v3/users HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":12345")
+            .unwrap();
+        let started = Instant::now();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        (answer.lines().next().unwrap_or("").to_owned(), started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(status.starts_with("HTTP/1.1 4"), "{status}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    emu.shutdown().await.unwrap();
+}
