@@ -150,7 +150,7 @@ impl Fixture {
         let mut fixture = Self {
             advance: AdvanceSigner::new(&access_key, &secret(&advance_secret)),
             aet: AetSigner::new(&secret(&aet_secret)),
-            avanan: AvananSigner::new(secret(&avanan_secret)),
+            avanan: AvananSigner::new(&secret(&avanan_secret)),
             access_key,
             advance_secret,
             aet_secret,

@@ -269,6 +269,14 @@ fn failure_of<T>(envelope: &Envelope<T>) -> VendorFailure {
     }
 }
 
+/// `X-ACCESS-TOKEN`'s value, marked sensitive.
+fn token_header(token: &AccessToken) -> Result<http::HeaderValue, AdvanceError> {
+    let mut value = http::HeaderValue::from_str(token.expose())
+        .map_err(|_| AdvanceError::Decode("the access token is not a header value".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 /// An operation's result, or its deadline's error.
 fn flatten<T>(result: Result<Result<T, AdvanceError>, TransportError>) -> Result<T, AdvanceError> {
     result?
@@ -322,15 +330,7 @@ impl AdvanceClient {
         token: Option<&AccessToken>,
         mut body: impl FnMut() -> Result<Vec<u8>, AdvanceError>,
     ) -> Result<(Envelope<T>, HttpResponse), AdvanceError> {
-        let token = token
-            .map(|t| {
-                http::HeaderValue::from_str(t.expose()).map(|mut v| {
-                    v.set_sensitive(true);
-                    v
-                })
-            })
-            .transpose()
-            .map_err(|_| AdvanceError::Decode("the access token is not a header value".into()))?;
+        let token = token.map(token_header).transpose()?;
         let build = || -> Result<HttpRequest, AdvanceError> {
             let mut request = http::Request::new(Bytes::from(body()?));
             *request.method_mut() = http::Method::POST;
@@ -487,6 +487,26 @@ impl AdvanceClient {
                 })
             })
             .await
+    }
+
+    /// Adds the access token (cached, or fetched now) to a caller's request as
+    /// `X-ACCESS-TOKEN`, marked sensitive: ADVANCE's only per-request authentication step,
+    /// for callers who send other ADVANCE APIs with their own HTTP stack.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sigil_advance_idv::AdvanceClient) -> Result<(), sigil_advance_idv::AdvanceError> {
+    /// let mut request = http::Request::post("https://api.advance.ai/intl/openapi/face-identity/h5-idv/v1/get-result")
+    ///     .body(br#"{"signatureId":"ed8b21c0c87ad617"}"#.to_vec())
+    ///     .expect("a valid request");
+    /// client.authorize(&mut request).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), AdvanceError> {
+        let token = self.access_token().await?;
+        request
+            .headers_mut()
+            .insert(ACCESS_TOKEN_HEADER, token_header(&token)?);
+        Ok(())
     }
 
     /// When the cached token expires, if one is cached.

@@ -20,3 +20,23 @@ pub use client::{
     MAX_TOKEN_LEN,
 };
 pub use error::{AdvanceError, VendorFailure};
+
+// What the public API takes and returns, so that this crate (plus `tokio`) is enough.
+pub use bytes::Bytes;
+pub use http::Method;
+pub use sigil_client_core::{Clock, IdSource, ManualClock, SystemClock};
+pub use sigil_client_core::{RefreshPolicy, TokenLoadError};
+/// The request and response types of every vendor.
+pub use sigil_models as models;
+pub use sigil_models::AccessToken;
+pub use sigil_models::advance::{PeriodSeconds, Region, ResponseCode, TokenData};
+pub use sigil_models::idv::{
+    CountryCode, GenerateUrlData, GenerateUrlRequest, IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC,
+    IdvCode, IdvResultData,
+};
+pub use sigil_signing::{SecretKey, SecretKeyError};
+/// The transport: `HttpSend`, the reqwest transport, retries, the scripted transport.
+pub use sigil_transport as transport;
+pub use sigil_transport::{
+    HttpSend, RetryPolicy, RetrySafe, TargetError, Timeouts, TransportError,
+};

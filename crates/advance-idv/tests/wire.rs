@@ -118,3 +118,26 @@ async fn a_client_clock_ten_minutes_slow_recovers() {
     );
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callers_request_gets_the_access_token() {
+    let emulator = emulator().await;
+    let base = emulator.base_url();
+    let c = builder(&base).build().unwrap();
+    let mut request = http::Request::post(format!(
+        "{base}/intl/openapi/face-identity/h5-idv/v1/get-result"
+    ))
+    .header("content-type", "application/json")
+    .body(br#"{"signatureId":"0000000000000000"}"#.to_vec())
+    .unwrap();
+    c.authorize(&mut request).await.unwrap();
+    assert!(request.headers()["x-access-token"].is_sensitive());
+    let response = reqwest::Client::new()
+        .execute(reqwest::Request::try_from(request.map(reqwest::Body::from)).unwrap())
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    // Authenticated: the emulator looked the session up.
+    assert_eq!(body["code"], "SIGNATURE_NOT_EXIST");
+    emulator.shutdown().await.unwrap();
+}

@@ -6,17 +6,17 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sigil_client_core::{Clock, IdSource, RandomIds, SystemClock, unix_millis};
+use sigil_client_core::{Clock, IdSource, RandomIds, SystemClock};
 use sigil_models::AccessToken;
 use sigil_models::aet::{Environment, ErrorBody, headers};
-use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
-use sigil_signing::{SecretKey, TimestampMillis};
+use sigil_signing::SecretKey;
+use sigil_signing::aet::QueryPolicy;
 use sigil_transport::{
     Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin, RequestTarget,
     RetryPolicy, Timeouts, TransportSettings, excerpt,
 };
 
-use crate::{AetError, Multipart};
+use crate::{AetError, AetRequestSigner, Multipart};
 
 /// Builds an [`AetClient`].
 pub struct AetClientBuilder {
@@ -102,23 +102,15 @@ impl AetClientBuilder {
     /// Builds the client.
     pub fn build(self) -> Result<AetClient, AetError> {
         let origin = Origin::parse(&self.base_url)?;
-        if self.token.is_empty() {
-            return Err(AetError::Config("the API token is empty".into()));
-        }
-        let mut authorization =
-            http::HeaderValue::from_str(&format!("Bearer {}", self.token.expose())).map_err(
-                |_| AetError::Config("the API token holds characters a header cannot".into()),
-            )?;
-        authorization.set_sensitive(true);
+        let signer = AetRequestSigner::new(self.token.expose(), &self.secret)?
+            .query_policy(self.query)
+            .with_shared_clock(self.clock);
         let dispatcher = self.transport.build(None)?;
         Ok(AetClient {
             inner: Arc::new(Inner {
                 dispatcher,
                 origin,
-                authorization,
-                signer: AetSigner::new(&self.secret),
-                query: self.query,
-                clock: self.clock,
+                signer,
                 boundaries: self.boundaries,
             }),
         })
@@ -128,11 +120,7 @@ impl AetClientBuilder {
 struct Inner {
     dispatcher: Dispatcher,
     origin: Origin,
-    /// `Bearer <token>`, marked sensitive.
-    authorization: http::HeaderValue,
-    signer: AetSigner,
-    query: QueryPolicy,
-    clock: Arc<dyn Clock>,
+    signer: AetRequestSigner,
     boundaries: Arc<dyn IdSource>,
 }
 
@@ -147,7 +135,6 @@ impl fmt::Debug for AetClient {
         f.debug_struct("AetClient")
             .field("origin", &self.inner.origin)
             .field("signer", &self.inner.signer)
-            .field("query", &self.inner.query)
             .finish()
     }
 }
@@ -188,13 +175,6 @@ impl AetClient {
         }
     }
 
-    fn timestamp(&self) -> Result<TimestampMillis, AetError> {
-        let ms = unix_millis(self.inner.clock.now());
-        TimestampMillis::new(ms).map_err(|_| {
-            AetError::Config(format!("the clock reads {ms} ms, not a 13-digit timestamp"))
-        })
-    }
-
     /// The target of `path` (e.g. `/v3/users?page=2`) on the configured origin, in its wire
     /// form; refused before anything is sent when it is not a path on that origin.
     pub fn target(&self, path: &str) -> Result<RequestTarget, AetError> {
@@ -202,47 +182,27 @@ impl AetClient {
     }
 
     /// Signs one attempt: a fresh timestamp, the path and query exactly as sent (the query
-    /// per the [`QueryPolicy`]), the body's exact bytes.
+    /// per the [`QueryPolicy`]), the body's exact bytes (the empty string for multipart).
     fn sign(
         &self,
         method: &http::Method,
         target: &RequestTarget,
         payload: &Payload,
     ) -> Result<HttpRequest, AetError> {
-        let timestamp = self.timestamp()?;
-        let (signed_body, content_type, body) = match payload {
-            Payload::None => (AetBody::None, "application/json", Bytes::new()),
-            Payload::Json(bytes) => (AetBody::Bytes(bytes), "application/json", bytes.clone()),
-            Payload::Multipart { content_type, body } => {
-                (AetBody::Multipart, content_type.as_str(), body.clone())
-            }
+        let (content_type, body) = match payload {
+            Payload::None => ("application/json", Bytes::new()),
+            Payload::Json(bytes) => ("application/json", bytes.clone()),
+            Payload::Multipart { content_type, body } => (content_type.as_str(), body.clone()),
         };
-        let signature = self.inner.signer.sign(&AetRequest {
-            timestamp,
-            method: method.as_str(),
-            path: AetRequestPath::new(target.path_and_query(), self.inner.query),
-            body: signed_body,
-        });
-        let mut signature = http::HeaderValue::from_str(signature.as_str())
-            .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
-        signature.set_sensitive(true);
         let content_type = http::HeaderValue::from_str(content_type)
             .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
         let mut request = http::Request::new(body);
         *request.method_mut() = method.clone();
         *request.uri_mut() = target.uri().clone();
-        let headers = request.headers_mut();
-        headers.insert(
-            headers::TIMESTAMP,
-            http::HeaderValue::from(timestamp.as_millis()),
-        );
-        headers.insert(headers::AUTHORIZATION, self.inner.authorization.clone());
-        headers.insert(
-            headers::ACCEPT,
-            http::HeaderValue::from_static("application/json"),
-        );
-        headers.insert(headers::CONTENT_TYPE, content_type);
-        headers.insert(headers::SIGNATURE, signature);
+        request
+            .headers_mut()
+            .insert(headers::CONTENT_TYPE, content_type);
+        self.inner.signer.sign(&mut request)?;
         Ok(request)
     }
 

@@ -25,8 +25,27 @@
 
 mod client;
 mod error;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
 mod multipart;
+mod sign;
 
 pub use client::{AetClient, AetClientBuilder};
 pub use error::AetError;
 pub use multipart::Multipart;
+pub use sign::AetRequestSigner;
+
+// What the public API takes and returns, so that this crate (plus `tokio`) is enough.
+pub use bytes::Bytes;
+pub use http::Method;
+pub use sigil_client_core::{Clock, IdSource, ManualClock, SystemClock};
+/// The request and response types of every vendor.
+pub use sigil_models as models;
+pub use sigil_models::aet::{Environment, ErrorBody};
+pub use sigil_signing::aet::QueryPolicy;
+pub use sigil_signing::{SecretKey, SecretKeyError};
+/// The transport: `HttpSend`, the reqwest transport, retries, the scripted transport.
+pub use sigil_transport as transport;
+pub use sigil_transport::{
+    HttpSend, RetryPolicy, RetrySafe, TargetError, Timeouts, TransportError,
+};

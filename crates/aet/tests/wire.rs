@@ -185,3 +185,52 @@ async fn a_server_that_never_answers_cannot_hold_the_caller() {
     assert!(started.elapsed() < Duration::from_secs(5));
     holder.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reqwest_middleware_client_signs_requests_the_emulator_accepts() {
+    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+        .await
+        .unwrap();
+    let base = emulator.base_url();
+    for policy in [QueryPolicy::Exclude, QueryPolicy::Include] {
+        let signer = sigil_aet::AetRequestSigner::new(
+            SAMPLE_AET.0,
+            &SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+        )
+        .unwrap()
+        .query_policy(policy);
+        let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(signer)
+            .build();
+        let created = client
+            .post(format!("{base}/v3/users"))
+            .body(r#"{"firstName":"Ada","email":"ada@example.com"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let listed = client
+            .get(format!("{base}/v3/users?name=O'Brien&page=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.status(), 200, "{policy:?}");
+    }
+    // A signed plain http::Request, sent with another stack (here reqwest, from the parts).
+    let signer = sigil_aet::AetRequestSigner::new(
+        SAMPLE_AET.0,
+        &SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let mut request = http::Request::get(format!("{base}/v3/users?x=1"))
+        .body(Vec::new())
+        .unwrap();
+    signer.sign(&mut request).unwrap();
+    let response = reqwest::Client::new()
+        .execute(reqwest::Request::try_from(request.map(reqwest::Body::from)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!emulator.metrics().contains_key("aet.auth"));
+    emulator.shutdown().await.unwrap();
+}

@@ -240,7 +240,7 @@ impl AvananClientBuilder {
                 dispatcher,
                 origin,
                 app_id: self.app_id,
-                signer: AvananSigner::new(self.secret),
+                signer: AvananSigner::new(&self.secret),
                 load_timeout: self.refresh.load_timeout,
                 cache: TokenCache::new(self.refresh, self.clock.clone()),
                 clock: self.clock,
@@ -315,13 +315,33 @@ impl AvananClient {
         token: Option<&AccessToken>,
         body: Bytes,
     ) -> Result<HttpRequest, AvananError> {
+        let mut request = http::Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = target.uri().clone();
+        if !request.body().is_empty() {
+            request.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+        }
+        self.sign_headers(request.headers_mut(), target.path_and_query(), token)?;
+        Ok(request)
+    }
+
+    /// Puts the five Avanan headers on `headers` for a request whose path and query go on the
+    /// wire as `request_string` (`None` token: the `/auth` form, `x-av-token` empty), plus
+    /// `accept` unless set. Token and signature are marked sensitive.
+    pub(crate) fn sign_headers(
+        &self,
+        headers: &mut http::HeaderMap,
+        request_string: &str,
+        token: Option<&AccessToken>,
+    ) -> Result<(), AvananError> {
         let req_id = self.inner.ids.next_id();
         let date = self.inner.date_format.format(self.inner.clock.now())?;
         let signed_form = match token {
             None => AvananRequest::Auth,
-            Some(_) => AvananRequest::Request {
-                request_string: target.path_and_query(),
-            },
+            Some(_) => AvananRequest::Request { request_string },
         };
         let signature = self
             .inner
@@ -338,15 +358,12 @@ impl AvananClient {
                 v
             })
         };
-        let mut request = http::Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = target.uri().clone();
-        let has_body = !request.body().is_empty();
-        let headers = request.headers_mut();
-        headers.insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/json"),
-        );
+        if !headers.contains_key(http::header::ACCEPT) {
+            headers.insert(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            );
+        }
         headers.insert(headers::REQ_ID, value(&req_id)?);
         headers.insert(
             headers::TOKEN,
@@ -355,13 +372,46 @@ impl AvananClient {
         headers.insert(headers::APP_ID, value(&self.inner.app_id)?);
         headers.insert(headers::DATE, value(&date)?);
         headers.insert(headers::SIG, sensitive(signature.as_str())?);
-        if has_body {
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            );
+        Ok(())
+    }
+
+    /// Signs a caller's request in place, for callers with their own HTTP stack: the cached
+    /// access token (fetched if needed) and the five headers, signed over the path and query
+    /// exactly as the request's URI carries them. The URI must be on the configured origin
+    /// (or be a bare path).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sigil_avanan::AvananClient) -> Result<(), sigil_avanan::AvananError> {
+    /// let mut request = http::Request::get("https://smart-api-production-1-us.avanan.net/v1.0/scopes")
+    ///     .body(Vec::<u8>::new())
+    ///     .expect("a valid request");
+    /// client.authorize(&mut request).await?;
+    /// // send `request` with any HTTP stack
+    /// # Ok(()) }
+    /// ```
+    pub async fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), AvananError> {
+        let request_string = self.request_string_of(request.uri())?;
+        let token = self.access_token().await?;
+        self.sign_headers(request.headers_mut(), &request_string, Some(&token))
+    }
+
+    /// The request string of a caller's URI, checked to be on the configured origin.
+    pub(crate) fn request_string_of(&self, uri: &http::Uri) -> Result<String, AvananError> {
+        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+            let origin = Origin::parse(&format!("{scheme}://{authority}"))?;
+            if origin != self.inner.origin {
+                return Err(AvananError::Target(
+                    sigil_transport::TargetError::OtherOrigin(excerpt(
+                        origin.as_str().as_bytes(),
+                        120,
+                    )),
+                ));
+            }
         }
-        Ok(request)
+        Ok(uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned())
     }
 
     fn check(response: &HttpResponse) -> Result<(), AvananError> {
@@ -447,6 +497,11 @@ impl AvananClient {
             .await
     }
 
+    /// Forgets `token` if it is the cached one (the server refused it).
+    pub(crate) fn forget_token(&self, token: &AccessToken) {
+        self.inner.cache.invalidate(token);
+    }
+
     /// When the cached token expires, if one is cached.
     pub fn cached_token_expiry(&self) -> Option<SystemTime> {
         self.inner.cache.expires_at()
@@ -457,20 +512,17 @@ impl AvananClient {
     /// any token is fetched; every attempt is signed afresh; on HTTP 401 the token is
     /// refreshed once and the request re-signed and re-sent. The whole call, token wait
     /// included, is bounded by the operation timeout.
-    pub async fn send<B: Serialize>(
+    pub async fn send(
         &self,
         method: http::Method,
         path_and_query: &str,
-        body: Option<&B>,
+        json_body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, AvananError> {
         let target = self.target(path_and_query)?;
-        let body =
-            match body {
-                Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
-                    AvananError::InvalidRequest(format!("serialising the body: {e}"))
-                })?),
-                None => Bytes::new(),
-            };
+        let body = match json_body {
+            Some(b) => Bytes::from(b.to_string()),
+            None => Bytes::new(),
+        };
         self.send_to(method, &target, body).await
     }
 
@@ -496,7 +548,7 @@ impl AvananClient {
                             })
                             .await?;
                         if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
-                            self.inner.cache.invalidate(&token);
+                            self.forget_token(&token);
                             refreshed = true;
                             continue;
                         }
@@ -508,24 +560,39 @@ impl AvananClient {
         )
     }
 
-    /// Like [`send`](Self::send), decoding the Avanan envelope with records of type `T`.
+    /// Sends `body` serialised as JSON (or nothing) and decodes the Avanan envelope with
+    /// records of type `T`; otherwise like [`send`](Self::send).
     pub async fn request<B: Serialize, T: DeserializeOwned>(
         &self,
         method: http::Method,
         path_and_query: &str,
         body: Option<&B>,
     ) -> Result<Response<T>, AvananError> {
-        let response = self.send(method, path_and_query, body).await?;
+        let target = self.target(path_and_query)?;
+        let body =
+            match body {
+                Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
+                    AvananError::InvalidRequest(format!("serialising the body: {e}"))
+                })?),
+                None => Bytes::new(),
+            };
+        let response = self.send_to(method, &target, body).await?;
         serde_json::from_slice(response.body())
             .map_err(|e| AvananError::Decode(excerpt(e.to_string().as_bytes(), EXCERPT_CHARS)))
     }
 
+    /// `GET path_and_query`, decoding the envelope with records of type `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<Response<T>, AvananError> {
+        self.request::<(), T>(http::Method::GET, path_and_query, None)
+            .await
+    }
+
     /// `GET /v1.0/scopes`: the scopes (`farm:customer`) the application may access.
     pub async fn scopes(&self) -> Result<Vec<Scope>, AvananError> {
-        Ok(self
-            .request::<(), Scope>(http::Method::GET, "/v1.0/scopes", None)
-            .await?
-            .response_data)
+        Ok(self.get::<Scope>("/v1.0/scopes").await?.response_data)
     }
 
     /// `POST /v1.0/event/query`, page by page, following `scrollId`.

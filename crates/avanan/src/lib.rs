@@ -33,6 +33,8 @@
 mod client;
 mod date;
 mod error;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
 mod pager;
 
 pub use client::{
@@ -40,4 +42,22 @@ pub use client::{
 };
 pub use date::DateFormat;
 pub use error::AvananError;
+#[cfg(feature = "reqwest-middleware")]
+pub use middleware::AvananAuth;
 pub use pager::{DEFAULT_MAX_PAGES, EventPager};
+
+// What the public API takes and returns, so that this crate (plus `tokio`) is enough.
+pub use bytes::Bytes;
+pub use http::Method;
+pub use sigil_client_core::{Clock, IdSource, ManualClock, SystemClock};
+pub use sigil_client_core::{RefreshPolicy, TokenLoadError};
+/// The request and response types of every vendor.
+pub use sigil_models as models;
+pub use sigil_models::AccessToken;
+pub use sigil_models::avanan::{Event, EventQuery, Region, Response, ResponseEnvelope, Scope};
+pub use sigil_signing::{SecretKey, SecretKeyError};
+/// The transport: `HttpSend`, the reqwest transport, retries, the scripted transport.
+pub use sigil_transport as transport;
+pub use sigil_transport::{
+    HttpSend, RetryPolicy, RetrySafe, TargetError, Timeouts, TransportError,
+};

@@ -133,7 +133,7 @@ async fn requests_sign_the_request_string_as_sent() {
         "/v1.0/search/entity/{}?type=mail%20box",
         encode_path_segment("id with space")
     );
-    let _ = c.send::<()>(http::Method::GET, &path, None).await.unwrap();
+    let _ = c.send(http::Method::GET, &path, None).await.unwrap();
     let r = t.requests();
     assert_eq!(
         r[1].header("x-av-token"),
@@ -155,14 +155,12 @@ async fn requests_sign_the_request_string_as_sent() {
         .respond(200, jwt(NOW_S + 3600, 0))
         .respond(200, envelope(json!([]), ""));
     let c2 = client(&t2, &clock);
-    c2.send::<()>(http::Method::GET, "/v1.0/a b", None)
-        .await
-        .unwrap();
+    c2.send(http::Method::GET, "/v1.0/a b", None).await.unwrap();
     assert_signed(&t2.requests()[1], Some("/v1.0/a%20b"));
     // A path that is not on the origin is refused before anything is sent.
     for bad in ["v1.0/scopes", "@evil.example/v1.0/scopes", "/v1.0/a/../b"] {
         assert!(matches!(
-            c.send::<()>(http::Method::GET, bad, None).await,
+            c.send(http::Method::GET, bad, None).await,
             Err(AvananError::Target(_))
         ));
     }

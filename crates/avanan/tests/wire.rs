@@ -99,7 +99,7 @@ async fn awkward_targets_are_signed_as_sent_or_refused_before_any_token() {
         // A fresh client per row: a refused target must not even fetch a token.
         let recorder = Recorder::new(reqwest());
         let c = client(&emulator.base_url(), recorder.clone());
-        let result = c.send::<()>(http::Method::GET, &target, None).await;
+        let result = c.send(http::Method::GET, &target, None).await;
         let shown: String = target.chars().take(60).collect();
         match (expect, &result) {
             (Sent, Ok(_)) => {}
@@ -175,5 +175,53 @@ async fn callers_that_give_up_do_not_stall_the_token_cache() {
     assert_eq!(scopes.len(), 1);
     let metrics = emulator.metrics();
     assert_eq!(count(&metrics, "avanan.auth", "200"), 1, "{metrics:?}");
+    emulator.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reqwest_middleware_client_and_signed_http_requests_are_accepted() {
+    let emulator = emulator().await;
+    let base = emulator.base_url();
+    let avanan = client(&base, Recorder::new(reqwest()));
+    let http_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(sigil_avanan::AvananAuth::new(avanan.clone()))
+        .build();
+    for path in ["/v1.0/scopes", "/v1.0/scopes?name=O'Brien"] {
+        let response = http_client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let events = http_client
+        .post(format!("{base}/v1.0/event/query"))
+        .header("content-type", "application/json")
+        .body(r#"{"requestData":{"saas":["google_mail"]}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    // A plain http::Request signed in place, sent with reqwest.
+    let mut request = http::Request::get(format!("{base}/v1.0/scopes"))
+        .body(Vec::<u8>::new())
+        .unwrap();
+    avanan.authorize(&mut request).await.unwrap();
+    assert!(request.headers()["x-av-sig"].is_sensitive());
+    let response = reqwest::Client::new()
+        .execute(reqwest::Request::try_from(request.map(reqwest::Body::from)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // A request for another host is refused.
+    let mut elsewhere = http::Request::get("http://elsewhere.example/v1.0/scopes")
+        .body(Vec::<u8>::new())
+        .unwrap();
+    assert!(matches!(
+        avanan.authorize(&mut elsewhere).await,
+        Err(AvananError::Target(_))
+    ));
+    assert_eq!(refusals(&emulator.metrics()), 0);
+    assert_eq!(count(&emulator.metrics(), "avanan.auth", "200"), 1);
     emulator.shutdown().await.unwrap();
 }

@@ -299,7 +299,7 @@ impl AvananArgs {
             date,
             request_string: self.request_string,
             token: self.token,
-            signer: AvananSigner::new(self.secret.resolve()?),
+            signer: AvananSigner::new(&self.secret.resolve()?),
         })
     }
 }

@@ -63,7 +63,7 @@ async fn no_debug_output_shows_secrets_tokens_signatures_or_personal_data() {
         path: AetRequestPath::new("/v3/users", QueryPolicy::Exclude),
         body: AetBody::None,
     });
-    let avanan_signer = AvananSigner::new(key.clone());
+    let avanan_signer = AvananSigner::new(&key);
     let avanan_sig = avanan_signer.sign("id", "app", "date", AvananRequest::Auth);
     let bad = forbidden(&[
         advance_sig.as_str().to_owned(),

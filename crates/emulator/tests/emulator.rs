@@ -609,7 +609,7 @@ fn avanan_headers(
 async fn avanan_auth_scopes_and_paging() {
     let (emu, clock, http) = start().await;
     let base = emu.base_url();
-    let signer = AvananSigner::new(SecretKey::new(b"my_avanan_secret").unwrap());
+    let signer = AvananSigner::new(&SecretKey::new(b"my_avanan_secret").unwrap());
     let date = "2026-11-23T18:24:55.940446";
     let sig = signer.sign_auth("id-1", "US:myapp29", date);
     let auth = avanan_headers(
@@ -779,7 +779,7 @@ async fn avanan_auth_scopes_and_paging() {
 
 /// `GET /v1.0/auth` as `app`: status and body.
 async fn avanan_auth(http: &reqwest::Client, base: &str, app: &str, secret: &str) -> (u16, String) {
-    let signer = AvananSigner::new(SecretKey::new(secret.as_bytes()).unwrap());
+    let signer = AvananSigner::new(&SecretKey::new(secret.as_bytes()).unwrap());
     let date = "2026-11-23T18:24:55.940446";
     let resp = http
         .get(format!("{base}/v1.0/auth"))
@@ -804,7 +804,7 @@ async fn avanan_call(
     path: &str,
     body: Option<&str>,
 ) -> (u16, Value) {
-    let signer = AvananSigner::new(SecretKey::new(secret.as_bytes()).unwrap());
+    let signer = AvananSigner::new(&SecretKey::new(secret.as_bytes()).unwrap());
     let date = "2026-11-23T18:24:55.940446";
     let (_, token) = avanan_auth(http, base, app, secret).await;
     let sig = signer.sign_request("req-1", app, date, path);

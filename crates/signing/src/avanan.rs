@@ -13,7 +13,7 @@
 //! ```
 //! use sigil_signing::{SecretKey, avanan::AvananSigner};
 //! // The published example (its secret is `my_avanan_secret`, see the errata).
-//! let signer = AvananSigner::new(SecretKey::new(b"my_avanan_secret")?);
+//! let signer = AvananSigner::new(&SecretKey::new(b"my_avanan_secret")?);
 //! let sig = signer.sign_auth("d290f1ee-6c54-4b01-90e6", "US:myapp29", "2021-04-10T00:00:00.000Z");
 //! assert_eq!(sig.as_str(), "2462b23346ab0642b65d7d094aca5fb4c29fd96d0468deceae2704d258e81497");
 //! # Ok::<(), Box<dyn core::error::Error>>(())
@@ -43,9 +43,12 @@ pub struct AvananSigner {
 }
 
 impl AvananSigner {
-    /// A signer owning `secret`.
-    pub fn new(secret: SecretKey) -> Self {
-        Self { secret }
+    /// A signer holding a copy of `secret` (like `AdvanceSigner::new` and `AetSigner::new`,
+    /// it borrows the key).
+    pub fn new(secret: &SecretKey) -> Self {
+        Self {
+            secret: secret.clone(),
+        }
     }
 
     /// The `x-av-sig` of one request.

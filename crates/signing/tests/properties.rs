@@ -96,7 +96,7 @@ proptest! {
         req_id in text(), app_id in text(), date in text(), sk in secret(),
         request_string in proptest::option::of(text()), at in any::<usize>(), with in any::<u8>(),
     ) {
-        let signer = AvananSigner::new(SecretKey::new(sk.as_bytes()).unwrap());
+        let signer = AvananSigner::new(&SecretKey::new(sk.as_bytes()).unwrap());
         let request = match request_string.as_deref() {
             None => AvananRequest::Auth,
             Some(request_string) => AvananRequest::Request { request_string },

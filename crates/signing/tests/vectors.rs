@@ -155,7 +155,7 @@ fn avanan_vectors() {
             "{}",
             c.name
         );
-        let signer = AvananSigner::new(SecretKey::new(c.secret_key.as_bytes()).unwrap());
+        let signer = AvananSigner::new(&SecretKey::new(c.secret_key.as_bytes()).unwrap());
         let request = match c.request_string.as_deref() {
             None => AvananRequest::Auth,
             Some(request_string) => AvananRequest::Request { request_string },

@@ -55,7 +55,7 @@ fn signing_and_verifying_allocate_nothing() {
         }
         std::hint::black_box(streaming.finish());
 
-        let avanan = AvananSigner::new(secret.clone());
+        let avanan = AvananSigner::new(&secret);
         let sig = avanan.sign_auth(
             "d290f1ee-6c54-4b01-90e6",
             "US:myapp29",

@@ -1,0 +1,83 @@
+//! Avanan auth for an existing reqwest client, as `reqwest-middleware` middleware (feature
+//! `reqwest-middleware`).
+
+use sigil_models::AccessToken;
+
+use crate::{AvananClient, AvananError};
+
+/// Adds the access token and the five signed headers to every request that goes through the
+/// client, with the same rules as [`AvananClient`]: the token from its cache, the signature
+/// over the path and query as reqwest sends them, a fresh id and date per request; on HTTP 401
+/// the token is refreshed once and the request re-signed and re-sent (when its body can be
+/// cloned).
+///
+/// ```no_run
+/// use sigil_avanan::{AvananAuth, AvananClient, SecretKey};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let avanan = AvananClient::builder("US:myapp29", SecretKey::new(b"my_avanan_secret")?).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(AvananAuth::new(avanan))
+///     .build();
+/// let scopes = client
+///     .get("https://smart-api-production-1-us.avanan.net/v1.0/scopes")
+///     .send()
+///     .await?;
+/// # let _ = scopes; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AvananAuth {
+    client: AvananClient,
+}
+
+impl AvananAuth {
+    /// Middleware signing with `client`'s credentials and token cache.
+    pub fn new(client: AvananClient) -> Self {
+        Self { client }
+    }
+
+    fn sign(&self, request: &mut reqwest::Request, token: &AccessToken) -> Result<(), AvananError> {
+        let uri: http::Uri = request
+            .url()
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| AvananError::InvalidRequest(e.to_string()))?;
+        let request_string = self.client.request_string_of(&uri)?;
+        self.client
+            .sign_headers(request.headers_mut(), &request_string, Some(token))
+    }
+}
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for AvananAuth {
+    async fn handle(
+        &self,
+        mut request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let again = request.try_clone();
+        let token = self
+            .client
+            .access_token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        self.sign(&mut request, &token)
+            .map_err(reqwest_middleware::Error::middleware)?;
+        let response = next.clone().run(request, extensions).await?;
+        match again {
+            Some(mut again) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                self.client.forget_token(&token);
+                let token = self
+                    .client
+                    .access_token()
+                    .await
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                self.sign(&mut again, &token)
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                next.run(again, extensions).await
+            }
+            _ => Ok(response),
+        }
+    }
+}
