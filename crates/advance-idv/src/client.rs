@@ -223,10 +223,7 @@ struct Inner {
 /// `Arc`); clones share the token cache.
 ///
 /// ```no_run
-/// use sigil_advance_idv::AdvanceClient;
-/// use sigil_models::advance::Region;
-/// use sigil_models::idv::{CountryCode, GenerateUrlRequest};
-/// use sigil_signing::SecretKey;
+/// use sigil_advance_idv::{AdvanceClient, CountryCode, GenerateUrlRequest, Region, SecretKey};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = AdvanceClient::builder("sampleaccesskey", SecretKey::new(b"samplesecretkey")?)

@@ -11,6 +11,12 @@
 //! * `SERVICE_BUSY`/`RETRY_LATER` and transport failures are retried with backoff
 //!   ([`AdvanceRetryClassifier`]); a `Timestamp error` makes the client learn its clock
 //!   offset from the `Date` header and retry once.
+//! * [`AdvanceClient::authorize`] adds the access token to a caller's own `http::Request`.
+//!
+//! This crate re-exports what its API takes and returns ([`SecretKey`], [`Region`],
+//! [`GenerateUrlRequest`], [`CountryCode`], [`Timeouts`], [`RetryPolicy`], …): it and `tokio`
+//! (features `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
+//! `cargo run -p sigil-advance-idv --example idv` runs against the built-in emulator.
 
 mod client;
 mod error;

@@ -7,18 +7,25 @@
 //!   [`delete`](AetClient::delete): JSON in, typed JSON out;
 //! * [`AetClient::upload`]: a multipart upload, signed with the empty body as the document
 //!   requires;
-//! * errors ([`AetError`]) carry the HTTP status and body.
+//! * [`AetRequestSigner`]: signs a caller's own `http::Request` in place, and (feature
+//!   `reqwest-middleware`) adds AET auth to an existing reqwest client in one line;
+//! * errors ([`AetError`]) carry the HTTP status and a short excerpt of the body.
+//!
+//! This crate re-exports what its API takes and returns ([`SecretKey`], [`Environment`],
+//! [`QueryPolicy`], [`Timeouts`], [`RetryPolicy`], [`Method`], …): it and `tokio` (features
+//! `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
+//! `cargo run -p sigil-aet --example users` runs against the built-in emulator.
 //!
 //! ```no_run
-//! use sigil_aet::AetClient;
-//! use sigil_models::aet::Environment;
-//! use sigil_signing::SecretKey;
+//! use sigil_aet::{AetClient, Environment, SecretKey};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AetClient::builder("api-token", SecretKey::new(b"secret")?)
 //!     .environment(Environment::Sandbox)
 //!     .build()?;
-//! let created: serde_json::Value = client.post("/v3/users", &serde_json::json!({"name": "Ada"})).await?;
+//! let created: serde_json::Value = client
+//!     .post("/v3/users", &serde_json::json!({"firstName": "Ada", "lastName": "Lovelace"}))
+//!     .await?;
 //! let user: serde_json::Value = client.get(&format!("/v3/users/{}", created["id"])).await?;
 //! # let _ = user; Ok(()) }
 //! ```

@@ -8,11 +8,16 @@
 //!   (percent-encoded path plus `?query`), with a fresh `x-av-req-id` and `x-av-date`.
 //! * [`AvananClient::scopes`] and [`AvananClient::events`]: `/v1.0/scopes` and a
 //!   [`EventPager`] over `/v1.0/event/query` that follows `scrollId`.
+//! * [`AvananClient::authorize`] signs a caller's own `http::Request` in place; with the
+//!   feature `reqwest-middleware`, `AvananAuth` adds Avanan auth to an existing reqwest client.
+//!
+//! This crate re-exports what its API takes and returns ([`SecretKey`], [`Region`],
+//! [`EventQuery`], [`Timeouts`], [`RetryPolicy`], [`Method`], …): it and `tokio` (features
+//! `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
+//! `cargo run -p sigil-avanan --example events` runs against the built-in emulator.
 //!
 //! ```no_run
-//! use sigil_avanan::AvananClient;
-//! use sigil_models::avanan::{EventQuery, Region};
-//! use sigil_signing::SecretKey;
+//! use sigil_avanan::{AvananClient, EventQuery, Region, SecretKey};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AvananClient::builder("US:myapp29", SecretKey::new(b"my_avanan_secret")?)

@@ -96,7 +96,7 @@ fn seed_events(
                 "type": kind,
                 "confidenceIndicator": EVENT_CONFIDENCE[(i / 2) % EVENT_CONFIDENCE.len()],
                 "eventCreated": avanan_time(created),
-                "severity": ((i % 5) + 1).to_string(),
+                "severity": (((i + i / 5) % 5) + 1).to_string(),
                 "description": format!("Seeded {kind} event {} on {saas}", i + 1),
                 "data": {},
                 "additionalData": {},
