@@ -430,6 +430,7 @@ impl AdvanceClient {
                 && !retried
                 && let Some(offset) = server_date.and_then(|date| self.offset_to(date, sent_at))
             {
+                tracing::info!(target: "sigil::advance", offset_ms = offset, "Timestamp error: clock offset learnt from the Date header, retrying once");
                 self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
                 retried = true;
                 continue;
@@ -477,7 +478,9 @@ impl AdvanceClient {
             .cache
             .get(move || async move {
                 let load = Deadline::after(client.inner.load_timeout);
-                let (data, lifetime) = client.token_within(load).await?;
+                let span = tracing::debug_span!("sigil.advance.generate_token");
+                let (data, lifetime) =
+                    tracing::Instrument::instrument(client.token_within(load), span).await?;
                 Ok(FetchedToken {
                     token: data.token,
                     lifetime,
@@ -520,9 +523,10 @@ impl AdvanceClient {
     ) -> Result<T, AdvanceError> {
         let json = serde_json::to_vec(body).map_err(|e| AdvanceError::Decode(e.to_string()))?;
         let deadline = self.inner.dispatcher.deadline();
+        let span = tracing::debug_span!("sigil.advance", path = %target.path());
         flatten(
             deadline
-                .run(async {
+                .run(tracing::Instrument::instrument(async {
                     let mut refreshed = false;
                     loop {
                         let token = self.cached_token().await?;
@@ -535,6 +539,7 @@ impl AdvanceClient {
                             });
                         }
                         if envelope.code == ResponseCode::IamFailed && !refreshed {
+                            tracing::debug!(target: "sigil::advance", "IAM_FAILED: refreshing the token once");
                             self.inner.cache.invalidate(&token);
                             refreshed = true;
                             continue;
@@ -544,7 +549,7 @@ impl AdvanceClient {
                             failure_of(&envelope),
                         ));
                     }
-                })
+                }, span))
                 .await,
         )
     }

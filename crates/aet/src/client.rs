@@ -249,8 +249,12 @@ impl AetClient {
     ) -> Result<HttpResponse, AetError> {
         let dispatcher = &self.inner.dispatcher;
         let deadline = dispatcher.deadline();
+        let span = tracing::debug_span!("sigil.aet", method = %method, path = %target.path());
         let response = deadline
-            .run(dispatcher.send(deadline, || self.sign(&method, target, &payload)))
+            .run(tracing::Instrument::instrument(
+                dispatcher.send(deadline, || self.sign(&method, target, &payload)),
+                span,
+            ))
             .await??;
         if response.status().is_success() {
             return Ok(response);

@@ -488,7 +488,8 @@ impl AvananClient {
             .cache
             .get(move || async move {
                 let load = Deadline::after(client.inner.load_timeout);
-                let t = client.auth_within(load).await?;
+                let span = tracing::debug_span!("sigil.avanan.auth");
+                let t = tracing::Instrument::instrument(client.auth_within(load), span).await?;
                 Ok(FetchedToken {
                     token: t.token,
                     lifetime: t.lifetime,
@@ -534,9 +535,10 @@ impl AvananClient {
         body: Bytes,
     ) -> Result<HttpResponse, AvananError> {
         let deadline = self.inner.dispatcher.deadline();
+        let span = tracing::debug_span!("sigil.avanan", method = %method, path = %target.path());
         flatten(
             deadline
-                .run(async {
+                .run(tracing::Instrument::instrument(async {
                     let mut refreshed = false;
                     loop {
                         let token = self.token_within().await?;
@@ -548,6 +550,7 @@ impl AvananClient {
                             })
                             .await?;
                         if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
+                            tracing::debug!(target: "sigil::avanan", "HTTP 401: refreshing the token once");
                             self.forget_token(&token);
                             refreshed = true;
                             continue;
@@ -555,7 +558,7 @@ impl AvananClient {
                         Self::check(&response)?;
                         return Ok(response);
                     }
-                })
+                }, span))
                 .await,
         )
     }

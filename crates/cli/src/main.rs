@@ -22,8 +22,32 @@ use sigil_client_core::{RandomIds, SystemClock};
 #[derive(Debug, Parser)]
 #[command(name = "sigil", version, about, propagate_version = true)]
 struct Cli {
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG, when set, wins).
+    /// Logs never carry secrets, tokens, signatures or personal data.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Logs to stderr: the `RUST_LOG` filter if set, else the `-v` level; nothing by default.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => None,
+        1 => Some("info"),
+        2 => Some("debug"),
+        _ => Some("trace"),
+    };
+    let filter = match (std::env::var("RUST_LOG"), level) {
+        (Ok(spec), _) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::new(spec),
+        (_, Some(level)) => tracing_subscriber::EnvFilter::new(level),
+        _ => return,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +136,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     let result = run(cli);
     let mut stdout = std::io::stdout().lock();
     match result {

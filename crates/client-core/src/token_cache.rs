@@ -224,11 +224,13 @@ where
             let mut state = self.shared.lock();
             if let Some(entry) = &state.entry {
                 if now < entry.refresh_at {
+                    tracing::trace!(target: "sigil::token", "token cache hit");
                     return Ok(entry.token.clone());
                 }
                 if now < entry.expires_at {
                     let token = entry.token.clone();
                     if Self::live_fetch(&state).is_none() {
+                        tracing::debug!(target: "sigil::token", "token due: refreshing in the background");
                         // A failure to start is no reason to refuse a valid token.
                         let _ = self.start(&mut state, now, fetch);
                     }
@@ -236,8 +238,14 @@ where
                 }
             }
             match Self::live_fetch(&state) {
-                Some(rx) => rx,
-                None => self.start(&mut state, now, fetch)?,
+                Some(rx) => {
+                    tracing::debug!(target: "sigil::token", "waiting for the token fetch in flight");
+                    rx
+                }
+                None => {
+                    tracing::debug!(target: "sigil::token", "token cache miss: fetching");
+                    self.start(&mut state, now, fetch)?
+                }
             }
         };
         let result = outcome.wait_for(Option::is_some).await;
@@ -278,9 +286,13 @@ where
             let abort = work.abort_handle();
             let result = match tokio::time::timeout(load_timeout, work).await {
                 Ok(Ok(result)) => result,
-                Ok(Err(_)) => Err(E::from(TokenLoadError::Abandoned)),
+                Ok(Err(_)) => {
+                    tracing::warn!(target: "sigil::token", "the token fetch ended without an answer");
+                    Err(E::from(TokenLoadError::Abandoned))
+                }
                 Err(_) => {
                     abort.abort();
+                    tracing::warn!(target: "sigil::token", timeout_ms = load_timeout.as_millis() as u64, "the token fetch timed out");
                     Err(E::from(TokenLoadError::Timeout(load_timeout)))
                 }
             };
@@ -301,6 +313,7 @@ where
         match result {
             Ok(fetched) => {
                 let lifetime = shared.policy.bounded_lifetime(fetched.lifetime);
+                tracing::debug!(target: "sigil::token", lifetime_s = lifetime.as_secs(), "token fetched and cached");
                 let expires_at = started.checked_add(lifetime).unwrap_or(started);
                 state.entry = Some(Entry {
                     refresh_at: shared.policy.refresh_at(started, expires_at),
@@ -310,6 +323,7 @@ where
                 Ok(fetched.token)
             }
             Err(e) => {
+                tracing::debug!(target: "sigil::token", "token fetch failed");
                 let now = shared.clock.now();
                 if let Some(entry) = state.entry.as_mut().filter(|e| now < e.expires_at) {
                     // Keep serving the old token; try again half-way to its expiry.
@@ -327,6 +341,7 @@ where
     pub fn invalidate(&self, rejected: &T) {
         let mut state = self.shared.lock();
         if state.entry.as_ref().is_some_and(|e| &e.token == rejected) {
+            tracing::debug!(target: "sigil::token", "token refused by the server: forgotten");
             state.entry = None;
         }
     }

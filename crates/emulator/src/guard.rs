@@ -87,6 +87,7 @@ pub(crate) async fn layer(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    let method = request.method().clone();
     let vendor = Vendor::of(&path);
     if path.starts_with("/_emulator/") && !control_allowed(&state, &request) {
         state.record("control", "401");
@@ -119,17 +120,24 @@ pub(crate) async fn layer(
         }
         _ => None,
     };
-    let response = match (vendor, fault) {
-        (Some(vendor), Some(fault)) => {
+    let fault = vendor.zip(fault);
+    let response = match fault {
+        Some((vendor, fault)) => {
             state.record(&format!("faults.{}", vendor.name()), fault.label());
             crate::faults::inject(&state, vendor, fault, request, next).await
         }
-        _ => next.run(request).await,
+        None => next.run(request).await,
     };
     let response = match vendor {
         Some(vendor) => in_vendor_shape(&state, vendor, response),
         None => response,
     };
+    tracing::debug!(
+        target: "sigil::emulator",
+        %method, %path, status = response.status().as_u16(),
+        fault = fault.map(|(_, f)| f.label()),
+        "request"
+    );
     with_date(&state, response)
 }
 

@@ -341,7 +341,24 @@ impl Dispatcher {
         loop {
             let request = build()?;
             let may_repeat = repeatable(&request);
+            // The path only: a query may carry ids, and headers carry credentials.
+            let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+            let started = Instant::now();
             let result = self.attempt(&deadline, request).await;
+            match &result {
+                Ok(response) => tracing::debug!(
+                    target: "sigil::http",
+                    %method, %path, attempt, status = response.status().as_u16(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "attempt answered"
+                ),
+                Err(e) => tracing::debug!(
+                    target: "sigil::http",
+                    %method, %path, attempt, error = %e,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "attempt failed"
+                ),
+            }
             let decision = self.decide(&result, may_repeat);
             let (RetryDecision::Retry { after }, Some(policy)) = (decision, self.retry.as_ref())
             else {
@@ -374,9 +391,20 @@ impl Dispatcher {
                 _ => RETRY_COST,
             };
             if !self.quota.try_acquire(cost) {
+                tracing::warn!(target: "sigil::http", %method, %path, "retry quota spent: not retrying");
                 return Ok(result?);
             }
             taken += cost;
+            tracing::debug!(
+                target: "sigil::http",
+                %method, %path, attempt,
+                reason = match &result {
+                    Ok(response) => format!("HTTP {}", response.status().as_u16()),
+                    Err(e) => e.to_string(),
+                },
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
