@@ -133,10 +133,10 @@ async fn trace_output_carries_no_secret_token_signature_or_personal_datum() {
                 forbidden.push(value.to_owned());
             }
         }
-        if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
-            if let Some(signature) = body["signature"].as_str() {
-                forbidden.push(signature.to_owned());
-            }
+        if let Ok(body) = serde_json::from_slice::<Value>(&request.body)
+            && let Some(signature) = body["signature"].as_str()
+        {
+            forbidden.push(signature.to_owned());
         }
     }
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
