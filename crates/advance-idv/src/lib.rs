@@ -30,7 +30,9 @@ pub use error::{AdvanceError, VendorFailure};
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
 pub use http::Method;
-pub use sigil_client_core::{Clock, IdSource, ManualClock, SystemClock};
+pub use sigil_client_core::{Clock, IdSource, SystemClock};
+#[cfg(feature = "test-util")]
+pub use sigil_client_core::{ManualClock, SequentialIds};
 pub use sigil_client_core::{RefreshPolicy, TokenLoadError};
 /// The request and response types of every vendor.
 pub use sigil_models as models;

@@ -1,8 +1,13 @@
 //! Injectable wall clocks.
 
-use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+#[cfg(feature = "test-util")]
+use std::{
+    fmt,
+    sync::{Mutex, PoisonError},
+    time::Duration,
+};
 
 /// Where "now" comes from. Clients never read the system clock directly.
 pub trait Clock: Send + Sync {
@@ -20,7 +25,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to; clones share the same time.
+/// A clock that only moves when told to; clones share the same time (feature `test-util`).
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -29,9 +34,11 @@ impl Clock for SystemClock {
 /// clock.advance(Duration::from_secs(5));
 /// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_millis(1_700_000_005_000));
 /// ```
+#[cfg(feature = "test-util")]
 #[derive(Clone)]
 pub struct ManualClock(Arc<Mutex<SystemTime>>);
 
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A clock stopped at `time`.
     pub fn new(time: SystemTime) -> Self {
@@ -55,12 +62,14 @@ impl ManualClock {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
+#[cfg(feature = "test-util")]
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ManualClock({:?})", self.now())

@@ -1,6 +1,7 @@
 //! Injectable request ids.
 
 use std::sync::Arc;
+#[cfg(feature = "test-util")]
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where request ids (Avanan `x-av-req-id`) come from.
@@ -19,10 +20,12 @@ impl IdSource for RandomIds {
     }
 }
 
-/// Deterministic UUID-shaped ids `00000000-0000-4000-8000-000000000001`, `…2`, … for tests.
+/// (Feature `test-util`.) Deterministic UUID-shaped ids `00000000-0000-4000-8000-000000000001`, `…2`, … for tests.
+#[cfg(feature = "test-util")]
 #[derive(Debug, Clone, Default)]
 pub struct SequentialIds(Arc<AtomicU64>);
 
+#[cfg(feature = "test-util")]
 impl IdSource for SequentialIds {
     fn next_id(&self) -> String {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;

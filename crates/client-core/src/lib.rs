@@ -10,6 +10,10 @@ mod clock;
 mod ids;
 mod token_cache;
 
-pub use clock::{Clock, ManualClock, SystemClock, unix_millis};
-pub use ids::{IdSource, RandomIds, SequentialIds};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock, unix_millis};
+#[cfg(feature = "test-util")]
+pub use ids::SequentialIds;
+pub use ids::{IdSource, RandomIds};
 pub use token_cache::{FetchedToken, RefreshPolicy, TokenCache, TokenLoadError};

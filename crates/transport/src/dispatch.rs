@@ -144,6 +144,7 @@ type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// clock, so tests can pause it.
 ///
 /// ```
+/// # #[cfg(feature = "test-util")] {
 /// use bytes::Bytes;
 /// use sigil_transport::{Dispatcher, ScriptedTransport, TransportError};
 ///
@@ -162,6 +163,7 @@ type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(transport.requests()[1].uri, "http://vendor.test/x?attempt=2");
 /// # Ok::<(), TransportError>(()) }).unwrap();
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct Dispatcher {

@@ -10,10 +10,12 @@
 //!   attempt, attempt and operation deadlines for any transport, exponential backoff with
 //!   jitter, `Retry-After`, a retry quota, a response size limit, and never a repeat of a
 //!   request that is not safe to repeat.
-//! * [`ScriptedTransport`]: queued responses or a closure, recording every request — for
-//!   tests.
+//! * `ScriptedTransport` and `Recorder` (feature `test-util`): queued responses or a closure,
+//!   recording every request; a recording, fault-playing wrapper around a real transport —
+//!   for tests.
 //!
 //! ```
+//! # #[cfg(feature = "test-util")] {
 //! use bytes::Bytes;
 //! use sigil_transport::{HttpSend, ScriptedTransport};
 //!
@@ -24,14 +26,17 @@
 //! assert_eq!(response.status(), 200);
 //! assert_eq!(transport.requests()[0].uri, "http://example.test/v3/users");
 //! # });
+//! # }
 //! ```
 
 mod dispatch;
 mod error;
+#[cfg(any(test, feature = "test-util"))]
 mod recorder;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 mod retry;
+#[cfg(any(test, feature = "test-util"))]
 mod scripted;
 mod settings;
 mod target;
@@ -47,10 +52,12 @@ pub use dispatch::{
     Timeouts,
 };
 pub use error::TransportError;
+#[cfg(any(test, feature = "test-util"))]
 pub use recorder::Recorder;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
 pub use retry::{RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
+#[cfg(any(test, feature = "test-util"))]
 pub use scripted::{RecordedRequest, ScriptedTransport};
 pub use settings::TransportSettings;
 pub use target::{MAX_TARGET_LEN, Origin, RequestTarget, TargetError};
