@@ -22,30 +22,52 @@ use sigil_transport::{HttpSend, ReqwestConfig, ReqwestTransport};
 
 use crate::CliError;
 
-/// Steps run so far.
+/// Steps run so far, printed as they finish (text) or collected (`--json`).
 #[derive(Default)]
 struct Report {
     passed: usize,
     failed: usize,
+    json: bool,
+    section: String,
+    steps: Vec<serde_json::Value>,
+    /// Standard output was closed (`sigil demo | head -1`): print nothing more.
+    closed: bool,
 }
 
 impl Report {
-    fn section(&self, title: &str) {
-        println!("\n{title}");
+    /// Prints one line of the text report; a closed stdout ends printing quietly.
+    fn line(&mut self, text: &str) {
+        use std::io::Write as _;
+        if self.json || self.closed {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn section(&mut self, title: &str) {
+        self.section = title.to_owned();
+        self.line(&format!("\n{title}"));
     }
 
     /// Runs one step: `Ok(detail)` if it behaved as expected, `Err(why)` otherwise.
     async fn step<F: Future<Output = Result<String, String>>>(&mut self, name: &str, step: F) {
-        match step.await {
-            Ok(detail) => {
-                self.passed += 1;
-                println!("  ok    {name:<50} {detail}");
-            }
-            Err(why) => {
-                self.failed += 1;
-                println!("  FAIL  {name:<50} {why}");
-            }
+        let (ok, detail) = match step.await {
+            Ok(detail) => (true, detail),
+            Err(why) => (false, why),
+        };
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
         }
+        let mark = if ok { "ok  " } else { "FAIL" };
+        self.line(&format!("  {mark}  {name:<50} {detail}"));
+        self.steps.push(serde_json::json!({
+            "section": self.section, "step": name, "ok": ok, "detail": detail,
+        }));
     }
 }
 
@@ -86,16 +108,19 @@ fn expect_advance_error(
     }
 }
 
-/// Runs the demo.
-pub(crate) async fn run() -> Result<String, CliError> {
+/// Runs the demo; `json`: one JSON document at the end instead of the text report.
+pub(crate) async fn run(json: bool) -> Result<String, CliError> {
     let emulator = Emulator::start(([127, 0, 0, 1], 0).into(), EmulatorConfig::default())
         .await
         .map_err(|e| CliError::Failed(format!("starting the emulator: {e}")))?;
     let base = emulator.base_url();
-    println!(
+    let mut report = Report {
+        json,
+        ..Report::default()
+    };
+    report.line(&format!(
         "sigil demo: the emulator listens on {base}; every step goes through the real clients over HTTP."
-    );
-    let mut report = Report::default();
+    ));
 
     advance_flows(&mut report, &emulator, &base).await;
     aet_flows(&mut report, &base).await;
@@ -123,9 +148,23 @@ pub(crate) async fn run() -> Result<String, CliError> {
         .await
         .map_err(|e| CliError::Failed(format!("stopping the emulator: {e}")))?;
 
-    println!("\ndemo: {} passed, {} failed", report.passed, report.failed);
+    let summary = format!("demo: {} passed, {} failed", report.passed, report.failed);
+    report.line(&format!("\n{summary}"));
+    let output = if json {
+        serde_json::json!({
+            "passed": report.passed, "failed": report.failed, "steps": report.steps,
+        })
+        .to_string()
+    } else {
+        String::new()
+    };
+    if report.closed {
+        return Err(CliError::StdoutClosed);
+    }
     if report.failed == 0 {
-        Ok(String::new())
+        Ok(output)
+    } else if json {
+        Err(CliError::FailedWithOutput(output))
     } else {
         Err(CliError::Failed(format!(
             "{} demo step(s) failed",

@@ -25,8 +25,9 @@ pub(crate) struct EmulatorArgs {
     /// One more Avanan account, APP_ID=SECRET (repeatable).
     #[arg(long, value_name = "ID=S")]
     avanan_account: Vec<Credential>,
-    /// IDV regions (ISO alpha-3) to support besides IDN (repeatable).
-    #[arg(long, value_name = "ISO3")]
+    /// IDV regions (ISO 3166-1 alpha-3, upper case, e.g. PHL) to support besides IDN
+    /// (repeatable).
+    #[arg(long, value_name = "ISO3", value_parser = parse_iso3)]
     idv_region: Vec<String>,
     /// Seed of the fault generator (the same seed and requests inject the same faults).
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Faults")]
@@ -101,6 +102,17 @@ pub(crate) struct EmulatorArgs {
         hide_env_values = true
     )]
     control_token: Option<SecretText>,
+}
+
+/// Three upper-case letters, as the IDV `region` field is written.
+fn parse_iso3(s: &str) -> Result<String, String> {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "{s:?} is not an ISO 3166-1 alpha-3 code in upper case, e.g. PHL"
+        ))
+    }
 }
 
 /// A probability in `[0, 1]`.

@@ -15,12 +15,18 @@ mod vendor;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use sigil_client_core::{RandomIds, SystemClock};
 
 /// Sign, verify and call ADVANCE.AI, AET and Avanan requests; run the offline emulator.
 #[derive(Debug, Parser)]
-#[command(name = "sigil", version, about, propagate_version = true)]
+#[command(
+    name = "sigil",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:\n  sigil demo\n  sigil emulator --addr 127.0.0.1:8080\n  sigil sign aet --secret-key - --method GET --path /v3/users < secret.txt\n  sigil avanan token --app-id US:myapp29 --secret-key S --base-url http://127.0.0.1:8080\n  sigil completions bash > /etc/bash_completion.d/sigil"
+)]
 struct Cli {
     /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG, when set, wins).
     /// Logs never carry secrets, tokens, signatures or personal data.
@@ -53,25 +59,61 @@ fn init_logging(verbose: u8) {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print the signature of a request (or, with --headers, everything to send).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sigil sign advance --access-key AK --secret-key - < sk.txt\n  sigil sign aet --secret-key S --method GET --path /v3/users\n  sigil sign avanan --app-id US:myapp29 --secret-key S --request-string /v1.0/scopes"
+    )]
     Sign(sign::SignCommand),
-    /// Check a received signature: prints `valid` (exit 0) or `invalid` (exit 1).
-    #[command(subcommand)]
+    /// Check a received signature: prints `valid` (exit 0) or `invalid` (exit 1). Every
+    /// input is explicit: nothing defaults to now.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sigil verify advance --access-key AK --secret-key SK --timestamp 1665683270207 --signature HEX\n  sigil verify aet --secret-key S --method GET --path /v3/users --timestamp 1700000000123 --signature B64"
+    )]
     Verify(sign::VerifyCommand),
     /// ADVANCE.AI: access tokens and H5 ID verification.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sigil advance token --access-key AK --secret-key - < sk.txt\n  sigil advance idv-result --access-key AK --secret-key SK --signature-id ID"
+    )]
     Advance(vendor::AdvanceCommand),
     /// AET: signed requests.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sigil aet request --token T --secret-key S --method GET --path /v3/users"
+    )]
     Aet(vendor::AetCommand),
     /// Avanan: access tokens and signed requests.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sigil avanan request --app-id US:myapp29 --secret-key S --method GET --path /v1.0/scopes"
+    )]
     Avanan(vendor::AvananCommand),
     /// Run the offline emulator of the three vendors until interrupted.
+    #[command(
+        after_help = "Examples:\n  sigil emulator --addr 127.0.0.1:8080\n  sigil emulator --fault-error-rate 0.2 --fault-scope avanan --fault-seed 7\n  sigil emulator --clock-offset -10m --token-lifetime 30s --idv-region PHL"
+    )]
     Emulator(emulator_cmd::EmulatorArgs),
     /// Start the emulator in-process and run every flow through the real clients.
-    Demo,
+    #[command(after_help = "Examples:\n  sigil demo\n  sigil demo --json | jq '.failed'")]
+    Demo {
+        /// One JSON document (`passed`, `failed`, `steps`) instead of the text report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  sigil completions bash > /etc/bash_completion.d/sigil\n  sigil completions zsh > \"${fpath[1]}/_sigil\"\n  sigil completions fish > ~/.config/fish/completions/sigil.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Measure ns per signature: sigil, the plain reference and the SHA-256 floor, side by side.
+    #[command(
+        after_help = "Examples:\n  sigil bench\n  sigil bench --quick --json | jq '.[] | .sigil_ns'"
+    )]
     Bench(bench::BenchArgs),
 }
 
@@ -97,13 +139,23 @@ pub(crate) enum CliError {
     /// The call failed otherwise: no connection, an unexpected answer, a failed demo (exit 1).
     #[error("{0}")]
     Failed(String),
+    /// Failed, with a report to print on stdout all the same (`demo --json`; exit 1).
+    #[error("{0}")]
+    FailedWithOutput(String),
+    /// Standard output was closed (`| head`): end quietly (exit 0).
+    #[error("standard output closed")]
+    StdoutClosed,
 }
 
 impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Input { .. } => 2,
-            CliError::Invalid | CliError::Vendor(_) | CliError::Failed(_) => 1,
+            CliError::Invalid
+            | CliError::Vendor(_)
+            | CliError::Failed(_)
+            | CliError::FailedWithOutput(_) => 1,
+            CliError::StdoutClosed => 0,
         }
     }
 }
@@ -130,7 +182,14 @@ fn run(cli: Cli) -> Result<String, CliError> {
         Command::Aet(cmd) => runtime()?.block_on(vendor::run_aet(cmd)),
         Command::Avanan(cmd) => runtime()?.block_on(vendor::run_avanan(cmd)),
         Command::Emulator(args) => runtime()?.block_on(emulator_cmd::run(args)),
-        Command::Demo => runtime()?.block_on(demo::run()),
+        Command::Demo { json } => runtime()?.block_on(demo::run(json)),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sigil", &mut script);
+            String::from_utf8(script)
+                .map(|s| s.trim_end().to_owned())
+                .map_err(|e| CliError::Failed(format!("the completion script: {e}")))
+        }
     }
 }
 
@@ -140,11 +199,15 @@ fn main() -> ExitCode {
     let result = run(cli);
     let mut stdout = std::io::stdout().lock();
     match result {
+        // A closed stdout (`| head`) ends the command quietly.
         Ok(output) => {
-            if !output.is_empty() && writeln!(stdout, "{output}").is_err() {
-                return ExitCode::from(1);
-            }
+            let _ = !output.is_empty() && writeln!(stdout, "{output}").is_err();
             ExitCode::SUCCESS
+        }
+        Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
+        Err(CliError::FailedWithOutput(output)) => {
+            let _ = writeln!(stdout, "{output}");
+            ExitCode::from(1)
         }
         Err(CliError::Invalid) => {
             let _ = writeln!(stdout, "invalid");

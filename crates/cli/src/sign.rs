@@ -37,8 +37,9 @@ pub(crate) struct AetArgs {
     /// HTTP method (any case; signed upper case).
     #[arg(long, value_name = "M", value_parser = parse_method)]
     method: String,
-    /// Request path, e.g. `/v3/users` (the leading slash is not signed).
-    #[arg(long, value_name = "P")]
+    /// Path and query as sent, starting with /, e.g. `/v3/users?page=2` (the leading slash is
+    /// not signed).
+    #[arg(long, value_name = "PATH")]
     path: String,
     /// Whether the query string of --path is signed (AET's own clients exclude it).
     #[arg(long, value_enum, default_value_t = QueryArg::Exclude)]
@@ -50,11 +51,12 @@ pub(crate) struct AetArgs {
     #[arg(long, value_name = "TEXT", group = "body_source")]
     body: Option<String>,
     /// Read the body from a file (streamed, never held whole in memory).
-    #[arg(long, value_name = "F", group = "body_source")]
+    #[arg(long, value_name = "FILE", group = "body_source")]
     body_file: Option<PathBuf>,
-    /// A multipart upload: signed with an empty body.
-    #[arg(long, group = "body_source")]
-    multipart: bool,
+    /// The file this request uploads as a multipart form: signed with an empty body, as the
+    /// document requires (the file must exist; its bytes are not signed).
+    #[arg(long, value_name = "FILE", group = "body_source")]
+    multipart: Option<PathBuf>,
     /// With --headers: the API token for the `authorization: Bearer …` header.
     #[arg(
         long,
@@ -80,8 +82,9 @@ pub(crate) struct AvananArgs {
     /// `x-av-date`, signed exactly as given (default: now, UTC with microseconds, no zone).
     #[arg(long, value_name = "DATE")]
     date: Option<String>,
-    /// The request string (path as sent, plus `?query`); absent: the `/v1.0/auth` form.
-    #[arg(long, value_name = "S")]
+    /// The request string: the path as sent plus `?query`, starting with /; absent: the
+    /// `/v1.0/auth` form.
+    #[arg(long, value_name = "PATH")]
     request_string: Option<String>,
     /// With --headers: the `x-av-token` to send (empty for `/auth`).
     #[arg(
@@ -116,6 +119,9 @@ pub(crate) struct SignFlags {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SignCommand {
     /// ADVANCE `generate-token`: hex(SHA-256(accessKey ‖ secretKey ‖ timestamp)).
+    #[command(
+        after_help = "Examples:\n  sigil sign advance --access-key 19f3bfc87cdb9c33 --secret-key 440cc5dee302a30b --timestamp 1665683270207\n  sigil sign advance --access-key AK --secret-key - --headers < sk.txt"
+    )]
     Advance {
         #[command(flatten)]
         args: AdvanceArgs,
@@ -123,6 +129,9 @@ pub(crate) enum SignCommand {
         flags: SignFlags,
     },
     /// AET: base64(HMAC-SHA256(secret, timestamp ‖ METHOD ‖ path ‖ body)).
+    #[command(
+        after_help = "Examples:\n  sigil sign aet --secret-key S --method POST --path /v3/users --body '{\"firstName\":\"Ada\"}'\n  sigil sign aet --secret-key S --method GET --path '/v3/users?page=2' --query include --headers --token T\n  sigil sign aet --secret-key S --method POST --path /v3/documents --multipart ./scan.png"
+    )]
     Aet {
         #[command(flatten)]
         args: AetArgs,
@@ -130,6 +139,9 @@ pub(crate) enum SignCommand {
         flags: SignFlags,
     },
     /// Avanan x-av-sig: hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ requestString? ‖ secret))).
+    #[command(
+        after_help = "Examples:\n  sigil sign avanan --app-id US:myapp29 --secret-key my_avanan_secret \\\n    --request-id d290f1ee-6c54-4b01-90e6 --date 2021-04-10T00:00:00.000Z\n  sigil sign avanan --app-id US:myapp29 --secret-key S --request-string /v1.0/scopes --headers --token JWT"
+    )]
     Avanan {
         #[command(flatten)]
         args: AvananArgs,
@@ -149,6 +161,10 @@ pub(crate) struct SignatureArg {
 #[derive(Debug, Subcommand)]
 pub(crate) enum VerifyCommand {
     /// Verify an ADVANCE signature (--timestamp required).
+    #[command(
+        mut_arg("timestamp", |a| a.required(true).help("The 13-digit millisecond timestamp that was signed")),
+        after_help = "Examples:\n  sigil verify advance --access-key 19f3bfc87cdb9c33 --secret-key 440cc5dee302a30b \\\n    --timestamp 1665683270207 --signature 22e20a4519cad37ecd5abb5c666828b2cfb06764ec3734c5faa5132c5e369585"
+    )]
     Advance {
         #[command(flatten)]
         args: AdvanceArgs,
@@ -156,6 +172,11 @@ pub(crate) enum VerifyCommand {
         received: SignatureArg,
     },
     /// Verify an AET signature (--timestamp required).
+    #[command(
+        mut_arg("timestamp", |a| a.required(true).help("The 13-digit millisecond timestamp that was signed")),
+        mut_arg("token", |a| a.hide(true)),
+        after_help = "Examples:\n  sigil verify aet --secret-key S --method GET --path /v3/users --timestamp 1700000000123 --signature 'base64…='"
+    )]
     Aet {
         #[command(flatten)]
         args: AetArgs,
@@ -163,6 +184,12 @@ pub(crate) enum VerifyCommand {
         received: SignatureArg,
     },
     /// Verify an Avanan x-av-sig (--request-id and --date required).
+    #[command(
+        mut_arg("request_id", |a| a.required(true).help("The x-av-req-id that was signed")),
+        mut_arg("date", |a| a.required(true).help("The x-av-date that was signed, exactly")),
+        mut_arg("token", |a| a.hide(true)),
+        after_help = "Examples:\n  sigil verify avanan --app-id US:myapp29 --secret-key my_avanan_secret --request-id d290f1ee-6c54-4b01-90e6 \\\n    --date 2021-04-10T00:00:00.000Z --signature 2462b23346ab0642b65d7d094aca5fb4c29fd96d0468deceae2704d258e81497"
+    )]
     Avanan {
         #[command(flatten)]
         args: AvananArgs,
@@ -255,10 +282,22 @@ impl AetArgs {
             (None, Some(now)) => timestamp_of(now.clock.now())?,
             (None, None) => require(None, "--timestamp")?,
         };
+        if !self.path.starts_with('/') {
+            return Err(CliError::Usage(format!(
+                "--path: give the path and query as sent, starting with /, e.g. /v3/users (not {:?})",
+                self.path.chars().take(60).collect::<String>()
+            )));
+        }
         let body = match (self.body, self.body_file, self.multipart) {
             (Some(text), _, _) => BodySource::Text(text),
             (_, Some(file), _) => BodySource::File(file),
-            (_, _, true) => BodySource::Multipart,
+            (_, _, Some(file)) => {
+                std::fs::metadata(&file).map_err(|source| CliError::Input {
+                    what: format!("--multipart {}", file.display()),
+                    source,
+                })?;
+                BodySource::Multipart
+            }
             _ => BodySource::None,
         };
         Ok(Resolved::Aet {
@@ -293,6 +332,16 @@ impl AvananArgs {
                 require(self.date, "--date")?,
             ),
         };
+        if let Some(rs) = self
+            .request_string
+            .as_deref()
+            .filter(|rs| !rs.starts_with('/'))
+        {
+            return Err(CliError::Usage(format!(
+                "--request-string: give the path and query as sent, starting with /, e.g. /v1.0/scopes (not {:?})",
+                rs.chars().take(60).collect::<String>()
+            )));
+        }
         Ok(Resolved::Avanan {
             request_id,
             app_id: self.app_id,
@@ -447,10 +496,25 @@ pub(crate) fn run_sign(cmd: SignCommand, now: &Generators<'_>) -> Result<String,
 
 /// `sigil verify …`: `valid`, or [`CliError::Invalid`].
 pub(crate) fn run_verify(cmd: VerifyCommand) -> Result<String, CliError> {
+    let no_token = |given: bool| {
+        if given {
+            Err(CliError::Usage(
+                "--token is not part of any signature: verify does not take it".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    };
     let (resolved, received) = match cmd {
         VerifyCommand::Advance { args, received } => (args.resolve(None)?, received),
-        VerifyCommand::Aet { args, received } => (args.resolve(None)?, received),
-        VerifyCommand::Avanan { args, received } => (args.resolve(None)?, received),
+        VerifyCommand::Aet { args, received } => {
+            no_token(args.token.is_some())?;
+            (args.resolve(None)?, received)
+        }
+        VerifyCommand::Avanan { args, received } => {
+            no_token(args.token.is_some())?;
+            (args.resolve(None)?, received)
+        }
     };
     match resolved.signature()?.verify(received.signature.as_bytes()) {
         Ok(()) => Ok("valid".to_owned()),

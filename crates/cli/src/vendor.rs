@@ -15,16 +15,65 @@ use sigil_models::aet::Environment;
 use sigil_models::avanan::Region as AvananRegion;
 use sigil_models::idv::{CountryCode, GenerateUrlRequest};
 
+use std::time::Duration;
+
+use sigil_transport::{TargetError, Timeouts, TransportError};
+
 use crate::CliError;
 use crate::secret_input::{SecretArg, SecretText};
-use sigil_transport::TargetError;
+
+/// Exactly one of `ids` (upper case, as documented).
+fn one_of<T: Copy>(s: &str, all: &[T], id: impl Fn(T) -> &'static str) -> Result<T, String> {
+    all.iter().copied().find(|r| id(*r) == s).ok_or_else(|| {
+        let ids: Vec<&str> = all.iter().map(|r| id(*r)).collect();
+        format!("unknown region {s:?}: one of {}", ids.join(", "))
+    })
+}
 
 fn parse_advance_region(s: &str) -> Result<AdvanceRegion, String> {
-    AdvanceRegion::from_id(s).ok_or_else(|| "one of ID, IN, MY, PH, SG, TH, VN, MX".into())
+    one_of(s, &AdvanceRegion::ALL, AdvanceRegion::id)
 }
 
 fn parse_avanan_region(s: &str) -> Result<AvananRegion, String> {
-    AvananRegion::from_id(s).ok_or_else(|| "one of US, EU, AU, CA, UK, IN, UAE".into())
+    one_of(s, &AvananRegion::ALL, AvananRegion::id)
+}
+
+/// `--timeout`: the whole call's deadline (each attempt gets at most 10 s of it).
+fn timeouts(operation: Duration) -> Timeouts {
+    let defaults = Timeouts::default();
+    Timeouts {
+        attempt: defaults.attempt.min(operation),
+        operation,
+        ..defaults
+    }
+}
+
+/// A network failure, naming the URL and what probably went wrong.
+fn network_failure(url: &str, e: &TransportError) -> CliError {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let hint = if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        " (the server does not speak TLS on that port: try http://)"
+    } else if lower.contains("connection refused") {
+        " (connection refused: is a server listening there?)"
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") {
+        " (the host name does not resolve)"
+    } else if lower.contains("certificate") {
+        " (the server's TLS certificate was refused)"
+    } else {
+        ""
+    };
+    CliError::Failed(format!("{url}: {text}{hint}"))
+}
+
+/// A `--body-file`'s JSON.
+fn read_json_file(path: &PathBuf) -> Result<Value, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Input {
+        what: format!("reading --body-file {}", path.display()),
+        source,
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("--body-file {}: not JSON: {e}", path.display())))
 }
 
 /// An HTTP method, upper-cased; `http` checks it is one or more RFC 9110 token characters.
@@ -45,31 +94,44 @@ pub(crate) struct AdvanceConnection {
     access_key: String,
     #[command(flatten)]
     secret: SecretArg,
-    /// The region whose host and path prefix to use.
-    #[arg(long, value_name = "ID", value_parser = parse_advance_region, default_value = "ID")]
+    /// The region whose host and path prefix to use: ID, IN, MY, PH, SG, TH, VN or MX.
+    #[arg(long, value_name = "REGION", value_parser = parse_advance_region, default_value = "ID")]
     region: AdvanceRegion,
-    /// A custom origin instead of the region's host, e.g. the emulator's.
+    /// A custom origin (scheme://host[:port]) instead of the region's host, e.g. the emulator's.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+    /// The whole call's deadline, token included, e.g. 10s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    timeout: Duration,
 }
 
 impl AdvanceConnection {
+    fn url(&self) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| self.region.origin().to_owned())
+    }
+
     fn client(&self, period: Option<PeriodSeconds>) -> Result<AdvanceClient, CliError> {
         let mut builder = AdvanceClient::builder(self.access_key.clone(), self.secret.resolve()?)
-            .region(self.region);
+            .region(self.region)
+            .timeouts(timeouts(self.timeout));
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }
         if let Some(period) = period {
             builder = builder.period(period);
         }
-        builder.build().map_err(advance_error)
+        builder.build().map_err(|e| advance_error(&self.url(), e))
     }
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AdvanceCommand {
     /// Get an access token: prints {"token":…,"expiredTime":…}.
+    #[command(
+        after_help = "Examples:\n  sigil advance token --access-key AK --secret-key - < sk.txt\n  sigil advance token --access-key sampleaccesskey --secret-key samplesecretkey --base-url http://127.0.0.1:8080 --period-seconds 600"
+    )]
     Token {
         #[command(flatten)]
         connection: AdvanceConnection,
@@ -78,6 +140,9 @@ pub(crate) enum AdvanceCommand {
         period_seconds: Option<u64>,
     },
     /// Open an H5 ID verification session: prints {"signatureId":…,"url":…,"expiredTime":…}.
+    #[command(
+        after_help = "Examples:\n  sigil advance idv-url --access-key AK --secret-key SK --region SG \\\n    --return-url https://shop.example/ok --fail-return-url https://shop.example/no --country IDN"
+    )]
     IdvUrl {
         #[command(flatten)]
         connection: AdvanceConnection,
@@ -95,6 +160,9 @@ pub(crate) enum AdvanceCommand {
         user_id: Option<String>,
     },
     /// Fetch the result of an H5 ID verification session.
+    #[command(
+        after_help = "Examples:\n  sigil advance idv-result --access-key AK --secret-key SK --signature-id ed8b21c0c87ad617"
+    )]
     IdvResult {
         #[command(flatten)]
         connection: AdvanceConnection,
@@ -113,9 +181,10 @@ fn target_usage(e: &TargetError) -> CliError {
     CliError::Usage(format!("{flag}: {e}"))
 }
 
-fn advance_error(e: AdvanceError) -> CliError {
+fn advance_error(url: &str, e: AdvanceError) -> CliError {
     match &e {
         AdvanceError::Target(t) => target_usage(t),
+        AdvanceError::Transport(t) => network_failure(url, t),
         AdvanceError::InvalidRequest(_) | AdvanceError::Config(_) => CliError::Usage(e.to_string()),
         _ if e.code().is_some() => CliError::Vendor(e.to_string()),
         _ => CliError::Failed(e.to_string()),
@@ -141,7 +210,7 @@ pub(crate) async fn run_advance(cmd: AdvanceCommand) -> Result<String, CliError>
                 .client(period)?
                 .generate_token()
                 .await
-                .map_err(advance_error)?;
+                .map_err(|e| advance_error(&connection.url(), e))?;
             to_json(&data)
         }
         AdvanceCommand::IdvUrl {
@@ -159,7 +228,7 @@ pub(crate) async fn run_advance(cmd: AdvanceCommand) -> Result<String, CliError>
                 .client(None)?
                 .generate_url(&request)
                 .await
-                .map_err(advance_error)?;
+                .map_err(|e| advance_error(&connection.url(), e))?;
             to_json(&data)
         }
         AdvanceCommand::IdvResult {
@@ -170,7 +239,7 @@ pub(crate) async fn run_advance(cmd: AdvanceCommand) -> Result<String, CliError>
                 .client(None)?
                 .get_result(&signature_id)
                 .await
-                .map_err(advance_error)?;
+                .map_err(|e| advance_error(&connection.url(), e))?;
             to_json(&data)
         }
     }
@@ -185,6 +254,9 @@ pub(crate) enum EnvArg {
 #[derive(Debug, Subcommand)]
 pub(crate) enum AetCommand {
     /// Send one signed request; prints the JSON answer.
+    #[command(
+        after_help = "Examples:\n  sigil aet request --token T --secret-key - --method GET --path /v3/users < secret.txt\n  sigil aet request --token T --secret-key S --method POST --path /v3/users --body '{\"firstName\":\"Ada\"}'\n  sigil aet request --token T --secret-key S --method POST --path /v3/documents --multipart ./scan.png"
+    )]
     Request {
         /// The API token (sent as `Bearer …`). Defaults to $SIGIL_TOKEN.
         #[arg(
@@ -200,27 +272,34 @@ pub(crate) enum AetCommand {
         /// HTTP method.
         #[arg(long, value_name = "M", value_parser = parse_method)]
         method: http::Method,
-        /// Path, e.g. /v3/users.
-        #[arg(long, value_name = "P")]
+        /// Path and query, starting with /, e.g. /v3/users?page=2.
+        #[arg(long, value_name = "PATH")]
         path: String,
-        /// A JSON body.
-        #[arg(long, value_name = "JSON", value_parser = parse_json, conflicts_with = "multipart")]
+        /// A JSON body, sent (and signed) as given.
+        #[arg(long, value_name = "JSON", value_parser = parse_json, group = "aet_body")]
         body: Option<Value>,
+        /// Read the JSON body from a file.
+        #[arg(long, value_name = "FILE", group = "aet_body")]
+        body_file: Option<PathBuf>,
         /// Upload this file as a multipart form (field `file`), signed with the empty body.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", group = "aet_body")]
         multipart: Option<PathBuf>,
         /// The environment.
         #[arg(long = "env", value_enum, default_value_t = EnvArg::Sandbox)]
         environment: EnvArg,
-        /// A custom base URL instead of the environment's, e.g. the emulator's.
+        /// A custom origin (scheme://host[:port]) instead of the environment's.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// The whole call's deadline, e.g. 10s.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+        timeout: Duration,
     },
 }
 
-fn aet_error(e: AetError) -> CliError {
+fn aet_error(url: &str, e: AetError) -> CliError {
     match &e {
         AetError::Target(t) => target_usage(t),
+        AetError::Transport(t) => network_failure(url, t),
         AetError::InvalidRequest(_) | AetError::Config(_) => CliError::Usage(e.to_string()),
         AetError::Api { .. } => CliError::Vendor(e.to_string()),
         _ => CliError::Failed(e.to_string()),
@@ -235,19 +314,33 @@ pub(crate) async fn run_aet(cmd: AetCommand) -> Result<String, CliError> {
         method,
         path,
         body,
+        body_file,
         multipart,
         environment,
         base_url,
+        timeout,
     } = cmd;
-    let mut builder =
-        AetClient::builder(token.expose(), secret.resolve()?).environment(match environment {
-            EnvArg::Sandbox => Environment::Sandbox,
-            EnvArg::Live => Environment::Live,
-        });
+    let environment = match environment {
+        EnvArg::Sandbox => Environment::Sandbox,
+        EnvArg::Live => Environment::Live,
+    };
+    let url = base_url
+        .clone()
+        .unwrap_or_else(|| environment.base_url().to_owned());
+    let aet_error = |e| aet_error(&url, e);
+    let body = match body_file {
+        Some(file) => Some(read_json_file(&file)?),
+        None => body,
+    };
+    let mut builder = AetClient::builder(token.expose(), secret.resolve()?)
+        .environment(environment)
+        .timeouts(timeouts(timeout));
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
     let client = builder.build().map_err(aet_error)?;
+    // Every mistake that can be caught before the network is a usage error naming its flag.
+    client.target(&path).map_err(aet_error)?;
     let answer: Value = match multipart {
         Some(file) => {
             if method != http::Method::POST {
@@ -288,51 +381,71 @@ pub(crate) struct AvananConnection {
     app_id: String,
     #[command(flatten)]
     secret: SecretArg,
-    /// The region.
-    #[arg(long, value_name = "R", value_parser = parse_avanan_region, default_value = "US")]
+    /// The region: US, EU, AU, CA, UK, IN or UAE.
+    #[arg(long, value_name = "REGION", value_parser = parse_avanan_region, default_value = "US")]
     region: AvananRegion,
-    /// A custom origin instead of the region's host, e.g. the emulator's.
+    /// A custom origin (scheme://host[:port]) instead of the region's host, e.g. the emulator's.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+    /// The whole call's deadline, token included, e.g. 10s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    timeout: Duration,
 }
 
 impl AvananConnection {
+    fn url(&self) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| self.region.origin())
+    }
+
     fn client(&self) -> Result<AvananClient, CliError> {
-        let mut builder =
-            AvananClient::builder(self.app_id.clone(), self.secret.resolve()?).region(self.region);
+        let mut builder = AvananClient::builder(self.app_id.clone(), self.secret.resolve()?)
+            .region(self.region)
+            .timeouts(timeouts(self.timeout));
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }
-        builder.build().map_err(avanan_error)
+        builder.build().map_err(|e| avanan_error(&self.url(), e))
     }
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AvananCommand {
     /// Get an access token from /v1.0/auth: prints {"token":…}.
+    #[command(
+        after_help = "Examples:\n  sigil avanan token --app-id US:myapp29 --secret-key - < secret.txt\n  sigil avanan token --app-id US:myapp29 --secret-key my_avanan_secret --base-url http://127.0.0.1:8080"
+    )]
     Token {
         #[command(flatten)]
         connection: AvananConnection,
     },
     /// Send one signed request (after getting a token); prints the JSON answer.
+    #[command(
+        after_help = "Examples:\n  sigil avanan request --app-id US:myapp29 --secret-key S --method GET --path /v1.0/scopes\n  sigil avanan request --app-id US:myapp29 --secret-key S --method POST --path /v1.0/event/query \\\n    --body '{\"requestData\":{\"eventTypes\":[\"phishing\"]}}'"
+    )]
     Request {
         #[command(flatten)]
         connection: AvananConnection,
         /// HTTP method.
         #[arg(long, value_name = "M", value_parser = parse_method)]
         method: http::Method,
-        /// Path and query as sent, e.g. /v1.0/scopes.
-        #[arg(long, value_name = "P")]
+        /// Path and query, starting with /, e.g. /v1.0/scopes.
+        #[arg(long, value_name = "PATH")]
         path: String,
-        /// A JSON body.
-        #[arg(long, value_name = "JSON", value_parser = parse_json)]
+        /// A JSON body, sent as given.
+        #[arg(long, value_name = "JSON", value_parser = parse_json, group = "avanan_body")]
         body: Option<Value>,
+        /// Read the JSON body from a file.
+        #[arg(long, value_name = "FILE", group = "avanan_body")]
+        body_file: Option<PathBuf>,
     },
 }
 
-fn avanan_error(e: AvananError) -> CliError {
+fn avanan_error(url: &str, e: AvananError) -> CliError {
     match &e {
         AvananError::Target(t) => target_usage(t),
+        AvananError::Transport(t) => network_failure(url, t),
         AvananError::InvalidRequest(_) | AvananError::Config(_) => CliError::Usage(e.to_string()),
         AvananError::Unauthorized { .. } | AvananError::Api { .. } => {
             CliError::Vendor(e.to_string())
@@ -345,7 +458,11 @@ fn avanan_error(e: AvananError) -> CliError {
 pub(crate) async fn run_avanan(cmd: AvananCommand) -> Result<String, CliError> {
     match cmd {
         AvananCommand::Token { connection } => {
-            let token = connection.client()?.auth().await.map_err(avanan_error)?;
+            let token = connection
+                .client()?
+                .auth()
+                .await
+                .map_err(|e| avanan_error(&connection.url(), e))?;
             to_json(&json!({"token": token.token.expose()}))
         }
         AvananCommand::Request {
@@ -353,12 +470,17 @@ pub(crate) async fn run_avanan(cmd: AvananCommand) -> Result<String, CliError> {
             method,
             path,
             body,
+            body_file,
         } => {
+            let body = match body_file {
+                Some(file) => Some(read_json_file(&file)?),
+                None => body,
+            };
             let response = connection
                 .client()?
                 .send(method, &path, body.as_ref())
                 .await
-                .map_err(avanan_error)?;
+                .map_err(|e| avanan_error(&connection.url(), e))?;
             let answer: Value = serde_json::from_slice(response.body())
                 .map_err(|e| CliError::Failed(format!("the answer is not JSON: {e}")))?;
             to_json(&answer)

@@ -209,11 +209,17 @@ fn multipart_and_query_choice() {
         "--timestamp",
         "1700000000000",
     ];
-    let multipart = sigil(&[&common[..], &["--multipart"]].concat());
+    // `--multipart FILE`, as in `sigil aet request`: the upload is signed with an empty body.
+    let file = std::env::temp_dir().join(format!("sigil-multipart-{}.bin", std::process::id()));
+    std::fs::write(&file, b"any bytes").unwrap();
+    let multipart = sigil(&[&common[..], &["--multipart", file.to_str().unwrap()]].concat());
     assert_eq!(
         stdout(&multipart),
         sigil_reference::aet_signature(b"k", 1_700_000_000_000, "POST", "v3/files", Some(b""))
     );
+    std::fs::remove_file(&file).unwrap();
+    let missing = sigil(&[&common[..], &["--multipart", "/nonexistent/scan.png"]].concat());
+    assert_eq!(missing.status.code(), Some(2));
     let included = sigil(&[&common[..], &["--query", "include"]].concat());
     assert_eq!(
         stdout(&included),

@@ -1,0 +1,322 @@
+//! The command line as a shell user meets it: help that agrees with behaviour, usage errors
+//! naming their flag, network errors naming the URL, a closed stdout, completions, JSON.
+
+#![allow(clippy::unwrap_used)] // Tests: a panic is the failure report.
+
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+
+fn sigil(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args(args)
+        .env_remove("SIGIL_SECRET_KEY")
+        .env_remove("SIGIL_TOKEN")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every subcommand path, from `--help` listings.
+fn subcommands(prefix: &[&str]) -> Vec<Vec<String>> {
+    let mut args: Vec<&str> = prefix.to_vec();
+    args.push("--help");
+    let help = String::from_utf8(sigil(&args).stdout).unwrap();
+    let mut found = Vec::new();
+    let mut in_commands = false;
+    for line in help.lines() {
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if in_commands {
+            let Some(name) = line
+                .strip_prefix("  ")
+                .and_then(|l| l.split_whitespace().next())
+            else {
+                break;
+            };
+            if name == "help" {
+                continue;
+            }
+            let mut path: Vec<String> = prefix.iter().map(|s| (*s).to_owned()).collect();
+            path.push(name.to_owned());
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn every_help_ends_with_examples() {
+    let mut all = vec![vec![]];
+    let mut queue = subcommands(&[]);
+    while let Some(path) = queue.pop() {
+        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+        queue.extend(subcommands(&refs));
+        all.push(path);
+    }
+    assert!(all.len() > 15, "{all:?}");
+    for path in all {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = String::from_utf8(sigil(&args).stdout).unwrap();
+        assert!(
+            help.contains("\nExamples:\n  sigil"),
+            "{path:?} has no examples"
+        );
+    }
+}
+
+#[test]
+fn help_agrees_with_behaviour() {
+    // verify: no hidden defaults, no --token.
+    let help = String::from_utf8(sigil(&["verify", "aet", "--help"]).stdout).unwrap();
+    assert!(!help.contains("--token"), "{help}");
+    assert!(!help.contains("default: now"), "{help}");
+    let missing = sigil(&[
+        "verify",
+        "aet",
+        "--secret-key",
+        "s",
+        "--method",
+        "GET",
+        "--path",
+        "/v3/users",
+        "--signature",
+        "x",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("--timestamp"));
+    // Regions: the values are listed, and only the documented spelling is taken.
+    let help = String::from_utf8(sigil(&["advance", "token", "--help"]).stdout).unwrap();
+    assert!(help.contains("ID, IN, MY, PH, SG, TH, VN or MX"), "{help}");
+    let lower = sigil(&[
+        "avanan",
+        "token",
+        "--app-id",
+        "US:x",
+        "--secret-key",
+        "s",
+        "--region",
+        "eu",
+    ]);
+    assert_eq!(lower.status.code(), Some(2));
+    assert!(
+        stderr(&lower).contains("US, EU, AU, CA, UK, IN, UAE"),
+        "{}",
+        stderr(&lower)
+    );
+}
+
+#[test]
+fn mistakes_caught_before_the_network_are_usage_errors_naming_the_flag() {
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "aet",
+                "request",
+                "--token",
+                "t",
+                "--secret-key",
+                "s",
+                "--method",
+                "GET",
+                "--path",
+                "/v3/users",
+                "--base-url",
+                "http://127.0.0.1:99999",
+            ],
+            "--base-url",
+        ),
+        (
+            vec![
+                "avanan",
+                "request",
+                "--app-id",
+                "US:x",
+                "--secret-key",
+                "s",
+                "--method",
+                "GET",
+                "--path",
+                "v1.0/scopes",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ],
+            "--path",
+        ),
+        (
+            vec![
+                "sign",
+                "aet",
+                "--secret-key",
+                "s",
+                "--method",
+                "GET",
+                "--path",
+                "https://host.example/v3/users",
+            ],
+            "--path",
+        ),
+        (
+            vec![
+                "sign",
+                "avanan",
+                "--app-id",
+                "US:x",
+                "--secret-key",
+                "s",
+                "--request-string",
+                "v1.0/scopes",
+            ],
+            "--request-string",
+        ),
+        (vec!["emulator", "--idv-region", "phl"], "--idv-region"),
+        (
+            vec![
+                "aet",
+                "request",
+                "--token",
+                "t",
+                "--secret-key",
+                "s",
+                "--method",
+                "POST",
+                "--path",
+                "/v3/users",
+                "--body-file",
+                "/nonexistent/body.json",
+            ],
+            "--body-file",
+        ),
+        (
+            vec![
+                "aet",
+                "request",
+                "--token",
+                "t",
+                "--secret-key",
+                "s",
+                "--method",
+                "GET",
+                "--path",
+                "/v3/users",
+                "--timeout",
+                "soon",
+            ],
+            "--timeout",
+        ),
+    ];
+    for (args, flag) in cases {
+        let out = sigil(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn network_errors_name_the_url_and_the_likely_cause() {
+    // A plain-HTTP listener reached over https://, and a port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers every attempt (the client retries connection failures); never joined, it
+    // ends with the test process.
+    std::thread::spawn(move || {
+        while let Ok((mut socket, _)) = listener.accept() {
+            use std::io::Write;
+            let mut buf = [0u8; 1024];
+            let _ = socket.read(&mut buf);
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let tls = sigil(&[
+        "aet",
+        "request",
+        "--token",
+        "t",
+        "--secret-key",
+        "s",
+        "--method",
+        "POST",
+        "--path",
+        "/v3/users",
+        "--base-url",
+        &format!("https://127.0.0.1:{port}"),
+        "--timeout",
+        "5s",
+    ]);
+    assert_eq!(tls.status.code(), Some(1));
+    let text = stderr(&tls);
+    assert!(
+        text.contains(&format!("https://127.0.0.1:{port}")),
+        "{text}"
+    );
+    assert!(text.contains("does not speak TLS"), "{text}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let refused = sigil(&[
+        "avanan",
+        "token",
+        "--app-id",
+        "US:x",
+        "--secret-key",
+        "s",
+        "--base-url",
+        &format!("http://127.0.0.1:{port}"),
+        "--timeout",
+        "3s",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = stderr(&refused);
+    assert!(text.contains(&format!("http://127.0.0.1:{port}")), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here: the rest of the demo writes into a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn demo_json_and_completions() {
+    let out = sigil(&["demo", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["failed"], 0);
+    assert!(report["passed"].as_u64().unwrap() >= 20);
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["ok"] == true)
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = sigil(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("sigil") && script.contains("emulator"),
+            "{shell}"
+        );
+    }
+    assert_eq!(sigil(&["completions", "tcsh"]).status.code(), Some(2));
+}
