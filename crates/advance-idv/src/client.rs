@@ -22,7 +22,7 @@ use sigil_signing::{SecretKey, TimestampMillis};
 use sigil_transport::{
     Deadline, Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin,
     RequestTarget, RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, Timeouts,
-    TransportError, TransportSettings, excerpt, retry_after,
+    TransportSettings, excerpt, retry_after,
 };
 
 use crate::error::{AdvanceError, VendorFailure};
@@ -274,11 +274,6 @@ fn token_header(token: &AccessToken) -> Result<http::HeaderValue, AdvanceError> 
     Ok(value)
 }
 
-/// An operation's result, or its deadline's error.
-fn flatten<T>(result: Result<Result<T, AdvanceError>, TransportError>) -> Result<T, AdvanceError> {
-    result?
-}
-
 /// Checks a token from `generate-token` before it is cached or sent: 1 to
 /// [`MAX_TOKEN_LEN`] visible ASCII characters.
 fn checked_token(token: AccessToken) -> Result<AccessToken, AdvanceError> {
@@ -369,7 +364,7 @@ impl AdvanceClient {
     /// bound) and retries once; an offset that does not help is dropped.
     pub async fn generate_token(&self) -> Result<TokenData, AdvanceError> {
         let deadline = self.inner.dispatcher.deadline();
-        let (data, _) = flatten(deadline.run(self.token_within(deadline)).await)?;
+        let (data, _) = deadline.within(self.token_within(deadline)).await?;
         Ok(data)
     }
 
@@ -469,7 +464,7 @@ impl AdvanceClient {
     /// clock.
     pub async fn access_token(&self) -> Result<AccessToken, AdvanceError> {
         let deadline = self.inner.dispatcher.deadline();
-        flatten(deadline.run(self.cached_token()).await)
+        deadline.within(self.cached_token()).await
     }
 
     async fn cached_token(&self) -> Result<AccessToken, AdvanceError> {
@@ -524,9 +519,8 @@ impl AdvanceClient {
         let json = serde_json::to_vec(body).map_err(|e| AdvanceError::Decode(e.to_string()))?;
         let deadline = self.inner.dispatcher.deadline();
         let span = tracing::debug_span!("sigil.advance", path = %target.path());
-        flatten(
-            deadline
-                .run(tracing::Instrument::instrument(async {
+        deadline
+                .within(tracing::Instrument::instrument(async {
                     let mut refreshed = false;
                     loop {
                         let token = self.cached_token().await?;
@@ -550,8 +544,7 @@ impl AdvanceClient {
                         ));
                     }
                 }, span))
-                .await,
-        )
+                .await
     }
 
     /// H5 IDV `generate-url`: a verification page for one user.

@@ -251,11 +251,11 @@ impl AetClient {
         let deadline = dispatcher.deadline();
         let span = tracing::debug_span!("sigil.aet", method = %method, path = %target.path());
         let response = deadline
-            .run(tracing::Instrument::instrument(
+            .within(tracing::Instrument::instrument(
                 dispatcher.send(deadline, || self.sign(&method, target, &payload)),
                 span,
             ))
-            .await??;
+            .await?;
         if response.status().is_success() {
             return Ok(response);
         }

@@ -446,7 +446,7 @@ impl AvananClient {
     /// `GET /v1.0/auth` now (no cache), within one operation deadline.
     pub async fn auth(&self) -> Result<AuthToken, AvananError> {
         let deadline = self.inner.dispatcher.deadline();
-        flatten(deadline.run(self.auth_within(deadline)).await)
+        deadline.within(self.auth_within(deadline)).await
     }
 
     async fn auth_within(&self, deadline: Deadline) -> Result<AuthToken, AvananError> {
@@ -479,7 +479,7 @@ impl AvananClient {
     /// timeout.
     pub async fn access_token(&self) -> Result<AccessToken, AvananError> {
         let deadline = self.inner.dispatcher.deadline();
-        flatten(deadline.run(self.token_within()).await)
+        deadline.within(self.token_within()).await
     }
 
     async fn token_within(&self) -> Result<AccessToken, AvananError> {
@@ -536,9 +536,8 @@ impl AvananClient {
     ) -> Result<HttpResponse, AvananError> {
         let deadline = self.inner.dispatcher.deadline();
         let span = tracing::debug_span!("sigil.avanan", method = %method, path = %target.path());
-        flatten(
-            deadline
-                .run(tracing::Instrument::instrument(async {
+        deadline
+                .within(tracing::Instrument::instrument(async {
                     let mut refreshed = false;
                     loop {
                         let token = self.token_within().await?;
@@ -559,8 +558,7 @@ impl AvananClient {
                         return Ok(response);
                     }
                 }, span))
-                .await,
-        )
+                .await
     }
 
     /// Sends `body` serialised as JSON (or nothing) and decodes the Avanan envelope with
@@ -609,11 +607,4 @@ impl AvananClient {
             .ok()
             .map(|r| r.response_envelope)
     }
-}
-
-/// An operation's result, or its deadline's error.
-fn flatten<T>(
-    result: Result<Result<T, AvananError>, sigil_transport::TransportError>,
-) -> Result<T, AvananError> {
-    result?
 }

@@ -80,6 +80,15 @@ impl Deadline {
             .await
             .map_err(|_| TransportError::OperationTimeout(self.budget))
     }
+
+    /// Runs fallible `work` until the deadline: its result, or the client's error for
+    /// [`TransportError::OperationTimeout`].
+    pub async fn within<T, E: From<TransportError>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        self.run(work).await?
+    }
 }
 
 /// A client's retry quota (a token bucket shared by all its calls).
