@@ -30,6 +30,8 @@ pub use error::{AdvanceError, VendorFailure};
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
 pub use http::Method;
+/// JSON values, as the JSON helpers take and return them.
+pub use serde_json;
 pub use sigil_client_core::{Clock, IdSource, SystemClock};
 #[cfg(feature = "test-util")]
 pub use sigil_client_core::{ManualClock, SequentialIds};

@@ -3,6 +3,7 @@
 //! `cargo run -p sigil-aet --example users` starts the built-in emulator on loopback;
 //! set `AET_BASE_URL`, `AET_TOKEN` and `AET_SECRET` to talk to another server instead.
 
+use sigil_aet::serde_json::{Value, json};
 use sigil_aet::{AetClient, AetRequestSigner, SecretKey};
 use sigil_emulator::{Emulator, EmulatorConfig, SAMPLE_AET};
 
@@ -26,17 +27,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = AetClient::builder(token.as_str(), secret.clone())
         .base_url(&base)
         .build()?;
-    let created: serde_json::Value = client
+    let created: Value = client
         .post(
             "/v3/users",
-            &serde_json::json!({"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}),
+            &json!({"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}),
         )
         .await?;
     let id = created["id"].as_str().unwrap_or_default();
     println!("created user {id}");
-    let user: serde_json::Value = client.get(&format!("/v3/users/{id}")).await?;
+    let user: Value = client.get(&format!("/v3/users/{id}")).await?;
     println!("read it back: {}", user["firstName"]);
-    let page: serde_json::Value = client.get("/v3/users?page=1&per_page=10").await?;
+    let page: Value = client.get("/v3/users?page=1&per_page=10").await?;
     println!("{} user(s) listed", page["total"]);
 
     // The same rules for a request built elsewhere: sign it in place, send it with any stack.

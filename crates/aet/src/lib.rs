@@ -17,16 +17,17 @@
 //! `cargo run -p sigil-aet --example users` runs against the built-in emulator.
 //!
 //! ```no_run
+//! use sigil_aet::serde_json::{Value, json};
 //! use sigil_aet::{AetClient, Environment, SecretKey};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AetClient::builder("api-token", SecretKey::new(b"secret")?)
 //!     .environment(Environment::Sandbox)
 //!     .build()?;
-//! let created: serde_json::Value = client
-//!     .post("/v3/users", &serde_json::json!({"firstName": "Ada", "lastName": "Lovelace"}))
+//! let created: Value = client
+//!     .post("/v3/users", &json!({"firstName": "Ada", "lastName": "Lovelace"}))
 //!     .await?;
-//! let user: serde_json::Value = client.get(&format!("/v3/users/{}", created["id"])).await?;
+//! let user: Value = client.get(&format!("/v3/users/{}", created["id"])).await?;
 //! # let _ = user; Ok(()) }
 //! ```
 
@@ -45,6 +46,8 @@ pub use sign::AetRequestSigner;
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
 pub use http::Method;
+/// JSON values, as the JSON helpers take and return them.
+pub use serde_json;
 pub use sigil_client_core::{Clock, IdSource, SystemClock};
 #[cfg(feature = "test-util")]
 pub use sigil_client_core::{ManualClock, SequentialIds};
