@@ -17,6 +17,21 @@ use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPo
 use sigil_signing::avanan::AvananSigner;
 use sigil_signing::{SecretKey, TimestampMillis, advance::AdvanceSigner};
 
+/// A signature of either encoding, kept on the stack.
+enum Signature {
+    Hex(sigil_signing::HexSignature),
+    Base64(sigil_signing::Base64Signature),
+}
+
+impl Signature {
+    fn as_str(&self) -> &str {
+        match self {
+            Signature::Hex(s) => s.as_str(),
+            Signature::Base64(s) => s.as_str(),
+        }
+    }
+}
+
 /// One benchmarked signature at its typical size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Case {
@@ -225,9 +240,15 @@ impl Fixture {
 
     #[inline]
     fn sigil(&self, case: Case) -> u8 {
+        self.sigil_signature(case).as_str().as_bytes()[0]
+    }
+
+    /// sigil's whole signature for `case` (no allocation).
+    #[inline]
+    fn sigil_signature(&self, case: Case) -> Signature {
         let ts = black_box(self.timestamp);
         match case {
-            Case::Advance => self.advance.sign(ts).as_bytes()[0],
+            Case::Advance => Signature::Hex(self.advance.sign(ts)),
             Case::AetGet | Case::AetPost200 | Case::AetBody1MiB => {
                 let (method, path) = Self::aet_method_path(case);
                 let body = self.aet_body(case).map_or(AetBody::None, AetBody::Bytes);
@@ -237,23 +258,32 @@ impl Fixture {
                     path: AetRequestPath::new(path, QueryPolicy::Exclude),
                     body,
                 };
-                self.aet.sign(black_box(&request)).as_bytes()[0]
+                Signature::Base64(self.aet.sign(black_box(&request)))
             }
-            Case::AvananAuth => self
-                .avanan
-                .sign_auth(&self.req_id, &self.app_id, &self.date)
-                .as_bytes()[0],
-            Case::AvananRequest => self
-                .avanan
-                .sign_request(&self.req_id, &self.app_id, &self.date, &self.request_string)
-                .as_bytes()[0],
+            Case::AvananAuth => Signature::Hex(self.avanan.sign_auth(
+                &self.req_id,
+                &self.app_id,
+                &self.date,
+            )),
+            Case::AvananRequest => Signature::Hex(self.avanan.sign_request(
+                &self.req_id,
+                &self.app_id,
+                &self.date,
+                &self.request_string,
+            )),
         }
     }
 
     #[inline]
     fn reference(&self, case: Case) -> u8 {
+        self.reference_signature(case).as_bytes()[0]
+    }
+
+    /// The plain reference's whole signature for `case`.
+    #[inline]
+    fn reference_signature(&self, case: Case) -> String {
         let ts = black_box(self.timestamp).as_millis();
-        let sig = match case {
+        match case {
             Case::Advance => {
                 sigil_reference::advance_signature(&self.access_key, &self.advance_secret, ts)
             }
@@ -281,8 +311,7 @@ impl Fixture {
                 Some(&self.request_string),
                 &self.avanan_secret,
             ),
-        };
-        sig.as_bytes()[0]
+        }
     }
 
     #[inline]
@@ -425,6 +454,13 @@ mod tests {
         // is meaningless.
         let fx = Fixture::new(4096);
         for case in Case::ALL {
+            // The whole signature, not a byte of it.
+            assert_eq!(
+                fx.sigil_signature(case).as_str(),
+                fx.reference_signature(case),
+                "{}",
+                case.name()
+            );
             assert_eq!(fx.sigil(case), fx.reference(case), "{}", case.name());
         }
     }
