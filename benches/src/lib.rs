@@ -9,6 +9,12 @@
 //!   (`sha2::block_api::compress256` on ready-made blocks, HMAC's outer hash counted), the
 //!   lower bound for any implementation on this machine.
 
+mod requests;
+
+pub use requests::{
+    RequestCase, RequestFixture, allocations_of, measure_request, measure_runtime_overhead,
+};
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
