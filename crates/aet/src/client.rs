@@ -199,6 +199,8 @@ impl AetClient {
         let mut request = http::Request::new(body);
         *request.method_mut() = method.clone();
         *request.uri_mut() = target.uri().clone();
+        // Room for the five headers at once, rather than growing the map step by step.
+        request.headers_mut().reserve(8);
         request
             .headers_mut()
             .insert(headers::CONTENT_TYPE, content_type);

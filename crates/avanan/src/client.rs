@@ -318,6 +318,8 @@ impl AvananClient {
         let mut request = http::Request::new(body);
         *request.method_mut() = method;
         *request.uri_mut() = target.uri().clone();
+        // Room for the seven headers at once, rather than growing the map step by step.
+        request.headers_mut().reserve(8);
         if !request.body().is_empty() {
             request.headers_mut().insert(
                 http::header::CONTENT_TYPE,

@@ -1,5 +1,7 @@
 //! `sigil bench`: ns per signature of sigil, of the plain reference implementation and of
-//! the raw SHA-256 compression floor, measured side by side in one process.
+//! the raw SHA-256 compression floor, measured side by side in one process; then the cost of
+//! building one whole signed request per vendor (text report only: `--json` keeps its
+//! per-scheme signature rows).
 
 use std::time::Duration;
 
@@ -35,8 +37,25 @@ pub(crate) fn run(args: &BenchArgs) -> String {
     if args.json {
         json(&results)
     } else {
-        table(&results)
+        format!("{}\n\n{}", table(&results), requests(plan))
     }
+}
+
+/// What a user pays per request: one signed request per vendor through the public client
+/// API, no network (`cargo bench --bench requests` adds the allocation counts).
+fn requests(plan: Plan) -> String {
+    let fixture = sigil_benches::RequestFixture::new();
+    let mut out = format!("{:<28} {:>10}\n", "whole request (no network)", "ns");
+    for case in sigil_benches::RequestCase::ALL {
+        let ns = sigil_benches::measure_request(&fixture, case, plan);
+        out.push_str(&format!("{:<28} {:>10.1}\n", case.name(), ns));
+    }
+    let overhead = sigil_benches::measure_runtime_overhead(&fixture, plan);
+    out.push_str(&format!(
+        "{:<28} {:>10.1}   (part of request_advance_authorize)",
+        "runtime block_on", overhead
+    ));
+    out
 }
 
 fn json(results: &[Measurement]) -> String {
