@@ -97,7 +97,7 @@ pub(crate) struct AdvanceConnection {
     /// The region whose host and path prefix to use: ID, IN, MY, PH, SG, TH, VN or MX.
     #[arg(long, value_name = "REGION", value_parser = parse_advance_region, default_value = "ID")]
     region: AdvanceRegion,
-    /// A custom origin (scheme://host[:port]) instead of the region's host, e.g. the emulator's.
+    /// A custom origin (scheme://host:port) instead of the region's host, e.g. the emulator's.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
     /// The whole call's deadline, token included, e.g. 10s.
@@ -287,7 +287,7 @@ pub(crate) enum AetCommand {
         /// The environment.
         #[arg(long = "env", value_enum, default_value_t = EnvArg::Sandbox)]
         environment: EnvArg,
-        /// A custom origin (scheme://host[:port]) instead of the environment's.
+        /// A custom origin (scheme://host:port) instead of the environment's.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
         /// The whole call's deadline, e.g. 10s.
@@ -384,7 +384,7 @@ pub(crate) struct AvananConnection {
     /// The region: US, EU, AU, CA, UK, IN or UAE.
     #[arg(long, value_name = "REGION", value_parser = parse_avanan_region, default_value = "US")]
     region: AvananRegion,
-    /// A custom origin (scheme://host[:port]) instead of the region's host, e.g. the emulator's.
+    /// A custom origin (scheme://host:port) instead of the region's host, e.g. the emulator's.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
     /// The whole call's deadline, token included, e.g. 10s.

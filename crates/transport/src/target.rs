@@ -115,7 +115,7 @@ impl Origin {
         }
         if url.path() != "/" {
             return Err(refuse(
-                "it has a path; give only scheme://host[:port] and put the path in each request",
+                "it has a path; give only scheme://host:port and put the path in each request",
             ));
         }
         if url.query().is_some() || url.fragment().is_some() {
@@ -125,7 +125,7 @@ impl Origin {
         Ok(Self { url, text })
     }
 
-    /// `scheme://host[:port]`, without a trailing slash.
+    /// `scheme://host:port`, without a trailing slash.
     pub fn as_str(&self) -> &str {
         &self.text
     }
