@@ -11,6 +11,16 @@
 //! secret-derived state redact and wipe it too. Verification compares in constant time, and
 //! a malformed received value is simply a [`SignatureMismatch`].
 //!
+//! **Secret bytes only go through constant-time code.** No table lookup, branch or memory
+//! address depends on a secret byte anywhere on the signing path: the ADVANCE secret is copied
+//! into the message block and hashed; the AET key is XORed with the HMAC pads and hashed; the
+//! Avanan secret, which is base64-encoded on every signature, goes through an encoder that
+//! works by arithmetic alone (`encode::base64_chars`: eight characters per `u64`, comparisons
+//! done as carry bits, no alphabet table); SHA-256 itself has no data-dependent branches or
+//! lookups. Only lengths (public) choose code paths. This is kept reviewable by keeping every
+//! encoder in `encode.rs` table-free, and tested: the encoder matches the `base64` crate for
+//! every length and every 6-bit value, and a test fails if a lookup table appears there.
+//!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};
 //! let sig = advance::sign(
