@@ -230,7 +230,7 @@ impl AvananClientBuilder {
         if self.app_id.trim().is_empty() {
             return Err(AvananError::Config("the application id is empty".into()));
         }
-        http::HeaderValue::from_str(&self.app_id).map_err(|_| {
+        let app_id_header = http::HeaderValue::from_str(&self.app_id).map_err(|_| {
             AvananError::Config("the application id is not a valid header value".into())
         })?;
         let dispatcher = self.transport.build(None)?;
@@ -240,6 +240,7 @@ impl AvananClientBuilder {
                 dispatcher,
                 origin,
                 app_id: self.app_id,
+                app_id_header,
                 signer: AvananSigner::new(&self.secret),
                 load_timeout: self.refresh.load_timeout,
                 cache: TokenCache::new(self.refresh, self.clock.clone()),
@@ -258,6 +259,8 @@ struct Inner {
     origin: Origin,
     auth_target: RequestTarget,
     app_id: String,
+    /// `x-av-app-id`, checked once (cloning it copies no bytes).
+    app_id_header: http::HeaderValue,
     signer: AvananSigner,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
@@ -371,7 +374,7 @@ impl AvananClient {
             headers::TOKEN,
             sensitive(token.map_or("", AccessToken::expose))?,
         );
-        headers.insert(headers::APP_ID, value(&self.inner.app_id)?);
+        headers.insert(headers::APP_ID, self.inner.app_id_header.clone());
         headers.insert(headers::DATE, value(&date)?);
         headers.insert(headers::SIG, sensitive(signature.as_str())?);
         Ok(())
