@@ -12,7 +12,7 @@ fuzz_target!(|input: (&str, &str, &str, Option<&str>, &[u8], &[u8])| {
         return;
     };
     let request = request_string.map_or(AvananRequest::Auth, |request_string| AvananRequest::Request { request_string });
-    let signer = AvananSigner::new(secret);
+    let signer = AvananSigner::new(&secret);
     let sig = signer.sign(req_id, app_id, date, request);
     assert!(signer.verify(req_id, app_id, date, request, sig.as_bytes()).is_ok());
     let matches = received.eq_ignore_ascii_case(sig.as_bytes());
