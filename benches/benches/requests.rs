@@ -4,7 +4,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sigil_benches::{RequestCase, RequestFixture, allocations_of};
+#[path = "../src/requests.rs"]
+mod requests;
+
+use requests::{RequestCase, RequestFixture, allocations_of};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]

@@ -6,6 +6,10 @@
 use std::time::Duration;
 
 use clap::Args;
+
+/// The whole-request cases, shared with `cargo bench --bench requests`.
+#[path = "../../../benches/src/requests.rs"]
+mod requests;
 use sigil_benches::{Case, Fixture, Measurement, Plan};
 
 /// Options of `sigil bench`.
@@ -44,13 +48,13 @@ pub(crate) fn run(args: &BenchArgs) -> String {
 /// What a user pays per request: one signed request per vendor through the public client
 /// API, no network (`cargo bench --bench requests` adds the allocation counts).
 fn requests(plan: Plan) -> String {
-    let fixture = sigil_benches::RequestFixture::new();
+    let fixture = requests::RequestFixture::new();
     let mut out = format!("{:<28} {:>10}\n", "whole request (no network)", "ns");
-    for case in sigil_benches::RequestCase::ALL {
-        let ns = sigil_benches::measure_request(&fixture, case, plan);
+    for case in requests::RequestCase::ALL {
+        let ns = requests::measure_request(&fixture, case, plan);
         out.push_str(&format!("{:<28} {:>10.1}\n", case.name(), ns));
     }
-    let overhead = sigil_benches::measure_runtime_overhead(&fixture, plan);
+    let overhead = requests::measure_runtime_overhead(&fixture, plan);
     out.push_str(&format!(
         "{:<28} {:>10.1}   (part of request_advance_authorize)",
         "runtime block_on", overhead
@@ -110,4 +114,17 @@ fn table(results: &[Measurement]) -> String {
     }
     out.pop();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requests::{RequestCase, RequestFixture};
+
+    #[test]
+    fn every_whole_request_case_builds_a_signed_request() {
+        let fx = RequestFixture::new();
+        assert_eq!(fx.build(RequestCase::AetPost), 5);
+        assert!(fx.build(RequestCase::AvananRequest) >= 6);
+        assert_eq!(fx.build(RequestCase::AdvanceAuthorize), 1);
+    }
 }

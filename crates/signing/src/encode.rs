@@ -220,7 +220,10 @@ mod tests {
         let source = include_str!("encode.rs");
         let code = source.split("#[cfg(test)]").next().unwrap_or(source);
         assert!(!code.contains("static "), "a static table in encode.rs");
-        assert!(!code.contains("ALPHABET["), "an alphabet lookup in encode.rs");
+        assert!(
+            !code.contains("ALPHABET["),
+            "an alphabet lookup in encode.rs"
+        );
     }
 
     #[test]
