@@ -258,11 +258,14 @@ fn wire_ready(target: &str) -> bool {
         }
         i += 1;
     }
-    !target[..path_end].split('/').any(|segment| {
-        let lower = segment.to_ascii_lowercase();
-        let dots = lower.replace("%2e", ".");
-        dots == "." || dots == ".."
-    })
+    !target[..path_end].split('/').any(is_dot_segment)
+}
+
+/// `.` or `..`, also with either dot written `%2e` / `%2E` (as URL parsers read them).
+fn is_dot_segment(segment: &str) -> bool {
+    [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"]
+        .iter()
+        .any(|dots| segment.eq_ignore_ascii_case(dots))
 }
 
 /// A request target in its wire form: the URI to send and the exact path and query to sign.
