@@ -189,21 +189,23 @@ impl AetClient {
         target: &RequestTarget,
         payload: &Payload,
     ) -> Result<HttpRequest, AetError> {
-        let (content_type, body) = match payload {
-            Payload::None => ("application/json", Bytes::new()),
-            Payload::Json(bytes) => ("application/json", bytes.clone()),
-            Payload::Multipart { content_type, body } => (content_type.as_str(), body.clone()),
+        let (multipart_type, body) = match payload {
+            Payload::None => (None, Bytes::new()),
+            Payload::Json(bytes) => (None, bytes.clone()),
+            Payload::Multipart { content_type, body } => (Some(content_type), body.clone()),
         };
-        let content_type = http::HeaderValue::from_str(content_type)
-            .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
         let mut request = http::Request::new(body);
         *request.method_mut() = method.clone();
         *request.uri_mut() = target.uri().clone();
         // Room for the five headers at once, rather than growing the map step by step.
         request.headers_mut().reserve(8);
-        request
-            .headers_mut()
-            .insert(headers::CONTENT_TYPE, content_type);
+        // JSON is the signer's default content type; a multipart body brings its own, which
+        // also makes the signer sign the empty body.
+        if let Some(content_type) = multipart_type {
+            let value = http::HeaderValue::from_str(content_type)
+                .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
+            request.headers_mut().insert(headers::CONTENT_TYPE, value);
+        }
         self.inner.signer.sign(&mut request)?;
         Ok(request)
     }

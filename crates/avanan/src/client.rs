@@ -484,10 +484,10 @@ impl AvananClient {
     /// timeout.
     pub async fn access_token(&self) -> Result<AccessToken, AvananError> {
         let deadline = self.inner.dispatcher.deadline();
-        deadline.within(self.token_within()).await
+        deadline.within(self.cached_token()).await
     }
 
-    async fn token_within(&self) -> Result<AccessToken, AvananError> {
+    async fn cached_token(&self) -> Result<AccessToken, AvananError> {
         let client = self.clone();
         self.inner
             .cache
@@ -524,11 +524,25 @@ impl AvananClient {
         path_and_query: &str,
         json_body: Option<&serde_json::Value>,
     ) -> Result<HttpResponse, AvananError> {
+        self.send_serialized(method, path_and_query, json_body)
+            .await
+    }
+
+    /// The target checked (before any token), `body` serialised as JSON (or nothing), sent.
+    async fn send_serialized<B: Serialize + ?Sized>(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        body: Option<&B>,
+    ) -> Result<HttpResponse, AvananError> {
         let target = self.target(path_and_query)?;
-        let body = match json_body {
-            Some(b) => Bytes::from(b.to_string()),
-            None => Bytes::new(),
-        };
+        let body =
+            match body {
+                Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
+                    AvananError::InvalidRequest(format!("serialising the body: {e}"))
+                })?),
+                None => Bytes::new(),
+            };
         self.send_to(method, &target, body).await
     }
 
@@ -545,7 +559,7 @@ impl AvananClient {
                 .within(tracing::Instrument::instrument(async {
                     let mut refreshed = false;
                     loop {
-                        let token = self.token_within().await?;
+                        let token = self.cached_token().await?;
                         let response = self
                             .inner
                             .dispatcher
@@ -574,15 +588,7 @@ impl AvananClient {
         path_and_query: &str,
         body: Option<&B>,
     ) -> Result<Response<T>, AvananError> {
-        let target = self.target(path_and_query)?;
-        let body =
-            match body {
-                Some(b) => Bytes::from(serde_json::to_vec(b).map_err(|e| {
-                    AvananError::InvalidRequest(format!("serialising the body: {e}"))
-                })?),
-                None => Bytes::new(),
-            };
-        let response = self.send_to(method, &target, body).await?;
+        let response = self.send_serialized(method, path_and_query, body).await?;
         serde_json::from_slice(response.body())
             .map_err(|e| AvananError::Decode(excerpt(e.to_string().as_bytes(), EXCERPT_CHARS)))
     }

@@ -53,20 +53,23 @@ fn envelope(request_id: &str, code: u16, text: &str, data: Vec<Value>, scroll_id
     })
 }
 
+/// An error answer: `status` and the envelope with it as `responseCode`, no records.
+fn failure(
+    state: &State,
+    route: &str,
+    request_id: &str,
+    status: StatusCode,
+    text: &str,
+) -> Response {
+    state.record(route, status.as_str());
+    let body = envelope(request_id, status.as_u16(), text, Vec::new(), "");
+    (status, Json(body)).into_response()
+}
+
 fn refuse(state: &State, route: &str, headers: &HeaderMap, reason: &str) -> Response {
-    state.record(route, "401");
     let id = header(headers, headers::REQ_ID).unwrap_or("");
-    (
-        StatusCode::UNAUTHORIZED,
-        Json(envelope(
-            id,
-            401,
-            &format!("Unauthorized: {reason}"),
-            Vec::new(),
-            "",
-        )),
-    )
-        .into_response()
+    let text = format!("Unauthorized: {reason}");
+    failure(state, route, id, StatusCode::UNAUTHORIZED, &text)
 }
 
 /// Parses `x-av-date`: RFC 3339 with or without the trailing `Z` (UTC either way), with or
@@ -211,18 +214,8 @@ async fn api(
         (Method::GET, "/v1.0/scopes") => ok(vec![json!(scope)], ""),
         (Method::POST, "/v1.0/event/query") => {
             let bad_request = |text: &str| {
-                state.record(route, "400");
-                (
-                    StatusCode::BAD_REQUEST,
-                    Json(envelope(
-                        &req_id,
-                        400,
-                        &format!("Bad Request: {text}"),
-                        Vec::new(),
-                        "",
-                    )),
-                )
-                    .into_response()
+                let text = format!("Bad Request: {text}");
+                failure(&state, route, &req_id, StatusCode::BAD_REQUEST, &text)
             };
             let filter = match EventFilter::parse(&body) {
                 Ok(filter) => filter,
@@ -258,24 +251,10 @@ async fn api(
             let id = p.trim_start_matches("/v1.0/event/");
             match state.events.iter().find(|e| e.record["eventId"] == id) {
                 Some(event) => ok(vec![answered(event, customer)], ""),
-                None => {
-                    state.record(route, "404");
-                    (
-                        StatusCode::NOT_FOUND,
-                        Json(envelope(&req_id, 404, "Not Found", Vec::new(), "")),
-                    )
-                        .into_response()
-                }
+                None => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
             }
         }
-        _ => {
-            state.record(route, "404");
-            (
-                StatusCode::NOT_FOUND,
-                Json(envelope(&req_id, 404, "Not Found", Vec::new(), "")),
-            )
-                .into_response()
-        }
+        _ => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
     }
 }
 
