@@ -48,7 +48,12 @@ pub(crate) struct AetArgs {
     #[arg(long, value_name = "MS")]
     timestamp: Option<TimestampMillis>,
     /// The request body, exactly as sent (it may start with `-`).
-    #[arg(long, value_name = "TEXT", group = "body_source", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        group = "body_source",
+        allow_hyphen_values = true
+    )]
     body: Option<String>,
     /// Read the body from a file (streamed, never held whole in memory).
     #[arg(long, value_name = "FILE", group = "body_source")]
