@@ -40,7 +40,7 @@ use zeroize::Zeroize;
 
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, digest, or_bytes, or_u128_at, pad_fresh,
-    state_to_bytes, state_to_u128s,
+    state_to_u128s,
 };
 use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis, encode};
 
@@ -255,7 +255,7 @@ impl AetSigner {
         or_u128_at(&mut block.0, 16, hi);
         let mut state = self.outer;
         compress_blocks(&mut state, &block.0, 1);
-        Base64Signature::from_ascii(encode::base64_32(&state_to_bytes(&state)))
+        Base64Signature::from_ascii(encode::base64_state(&state))
     }
 }
 

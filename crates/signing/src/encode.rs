@@ -39,6 +39,10 @@ pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
 }
 
 /// `0x01` in every byte.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
 const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Base64 characters of eight 6-bit values, one per byte of `sextets` (each below 64), by
@@ -47,6 +51,10 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 /// trace. Per byte, the character is `v + 65`, `+ 6` from 26 (`a`–`z`), `− 75` from 52
 /// (`0`–`9`), `− 15` from 62 (`+`) and `+ 3` at 63 (`/`); `[v ≥ k]` is bit 7 of `v + 128 − k`,
 /// which never carries into the next byte.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
 #[inline(always)]
 fn base64_chars(sextets: u64) -> u64 {
     let at_least = |k: u64| ((sextets + (128 - k) * ONES) >> 7) & ONES;
@@ -57,17 +65,72 @@ fn base64_chars(sextets: u64) -> u64 {
     sextets + up - down
 }
 
-/// Eight base64 characters of six input bytes (the low 48 bits of `v`, big-endian order),
-/// in memory order.
+/// The four 6-bit values of a 24-bit group (`b0 << 16 | b1 << 8 | b2`), one per byte in
+/// memory order (little-endian): the first character's value in the low byte.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
 #[inline(always)]
-fn base64_of_48_bits(v: u64) -> [u8; 8] {
-    let mut sextets = 0u64;
-    let mut i = 0;
-    while i < 8 {
-        sextets |= ((v >> (42 - 6 * i)) & 63) << (8 * i);
-        i += 1;
+const fn spread_group(g: u32) -> u32 {
+    ((g >> 18) & 0x3f) | ((g >> 4) & 0x3f00) | ((g << 10) & 0x3f_0000) | ((g << 24) & 0x3f00_0000)
+}
+
+/// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill` (how a
+/// last, partial piece gets its `=` padding and zeros), in general registers: the form used
+/// where there is no vector unit, and the model the vector form is tested against.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
+    let half = |a: u32, b: u32| {
+        base64_chars(u64::from(spread_group(a)) | (u64::from(spread_group(b)) << 32))
+    };
+    let chars =
+        u128::from(half(groups[0], groups[1])) | (u128::from(half(groups[2], groups[3])) << 64);
+    ((chars & keep) | fill).to_le_bytes()
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use crate::simd::base64_piece;
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use base64_piece_portable as base64_piece;
+
+/// The four 24-bit groups of twelve input bytes.
+#[inline(always)]
+fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
+    let a = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let c = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+    [
+        (a >> 40) as u32,
+        ((a >> 16) & 0xff_ffff) as u32,
+        (((a & 0xffff) << 8) as u32) | (c >> 24),
+        c & 0xff_ffff,
+    ]
+}
+
+/// The low `n` bytes (`n ≤ 16`) of a `u128` set.
+#[inline(always)]
+const fn low_bytes(n: usize) -> u128 {
+    if n >= 16 {
+        u128::MAX
+    } else {
+        (1u128 << (8 * n)) - 1
     }
-    base64_chars(sextets).to_le_bytes()
+}
+
+/// `keep` and `fill` for the last piece of an encoding whose last group holds `rest` input
+/// bytes (0 to 12): the characters that carry input bits are kept, `=` pads to a multiple of
+/// four, zeros follow.
+#[inline(always)]
+const fn tail_masks(rest: usize) -> (u128, u128) {
+    let real = (4 * rest).div_ceil(3);
+    let len = base64_len(rest);
+    let pad = u128::from_le_bytes([b'='; 16]) & low_bytes(len) & !low_bytes(real);
+    (low_bytes(real), pad)
 }
 
 /// Length of the standard padded base64 of `n` bytes.
@@ -76,97 +139,33 @@ pub(crate) const fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-/// Sixteen base64 characters of twelve input bytes.
-#[inline(always)]
-fn base64_of_12(g: &[u8; 12]) -> (u64, u64) {
-    let lo = u64::from_be_bytes([0, 0, g[0], g[1], g[2], g[3], g[4], g[5]]);
-    let hi = u64::from_be_bytes([0, 0, g[6], g[7], g[8], g[9], g[10], g[11]]);
-    (
-        u64::from_le_bytes(base64_of_48_bits(lo)),
-        u64::from_le_bytes(base64_of_48_bits(hi)),
-    )
-}
-
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-use crate::simd::store_u64_pair;
-
-/// Two `u64`s as 16 bytes (the vector path stores them at once, see `crate::simd`).
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline(always)]
-fn store_u64_pair(piece: &mut [u8; 16], lo: u64, hi: u64) {
-    piece[..8].copy_from_slice(&lo.to_le_bytes());
-    piece[8..].copy_from_slice(&hi.to_le_bytes());
-}
-
 /// Standard padded base64 of `input` into the start of `out`; returns the encoded length.
 ///
 /// `out` must hold [`base64_len`]`(input.len())` bytes; a shorter `out` is filled as far as
 /// it goes and the length written is returned (the signers always size it exactly). Output is
-/// written in whole 16-byte pieces where it can be, so that a hash reading it right after
-/// does not stall on store forwarding.
+/// written in whole 16-byte pieces where it can be (the bytes after the encoding in the last
+/// piece are zero), so that a hash reading it right after does not stall on store forwarding.
 #[inline]
 pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
     let (groups, rest) = input.as_chunks::<12>();
     let (pieces, _) = out.as_chunks_mut::<16>();
     let mut written = 0;
     for (piece, g) in pieces.iter_mut().zip(groups) {
-        let (lo, hi) = base64_of_12(g);
-        store_u64_pair(piece, lo, hi);
+        *piece = base64_piece(groups_of_12(g), u128::MAX, 0);
         written += 16;
     }
     if written < groups.len() * 16 {
         return written;
     }
     // 0 to 11 remaining bytes: at most 16 more characters, with padding.
-    let mut tail = [0u8; 16];
-    let (six, last) = if rest.len() >= 6 {
-        rest.split_at(6)
-    } else {
-        (&[][..], rest)
-    };
-    let mut n = 0;
-    if let [a, b, c, d, e, f] = *six {
-        tail[..8].copy_from_slice(&base64_of_48_bits(u64::from_be_bytes([
-            0, 0, a, b, c, d, e, f,
-        ])));
-        n = 8;
-    }
-    let end_part: [u8; 8] = match *last {
-        [] => [0; 8],
-        [a] => {
-            let [c0, c1] = pair_chars(u32::from(a) << 4);
-            [c0, c1, b'=', b'=', 0, 0, 0, 0]
-        }
-        [a, b] => {
-            let v = (u32::from(a) << 10) | (u32::from(b) << 2);
-            let [c0, c1] = pair_chars(v >> 6);
-            let [c2, _] = pair_chars((v & 0x3f) << 6);
-            [c0, c1, c2, b'=', 0, 0, 0, 0]
-        }
-        [a, b, c] => {
-            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, 0, 0, 0]));
-            [x[0], x[1], x[2], x[3], 0, 0, 0, 0]
-        }
-        [a, b, c, d] => {
-            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, d, 0, 0]));
-            [x[0], x[1], x[2], x[3], x[4], x[5], b'=', b'=']
-        }
-        [a, b, c, d, e, ..] => {
-            let x = base64_of_48_bits(u64::from_be_bytes([0, 0, a, b, c, d, e, 0]));
-            [x[0], x[1], x[2], x[3], x[4], x[5], x[6], b'=']
-        }
-    };
-    tail[n..n + 8].copy_from_slice(&end_part);
+    let mut last = [0u8; 12];
+    last[..rest.len()].copy_from_slice(rest);
+    let (keep, fill) = tail_masks(rest.len());
+    let tail = base64_piece(groups_of_12(&last), keep, fill);
     let len = base64_len(rest.len());
     if let Some(piece) = pieces.get_mut(written / 16) {
         // Room for a whole piece: one 16-byte store (the bytes after `len` are zero).
-        let lo = u64::from_le_bytes([
-            tail[0], tail[1], tail[2], tail[3], tail[4], tail[5], tail[6], tail[7],
-        ]);
-        let hi = u64::from_le_bytes([
-            tail[8], tail[9], tail[10], tail[11], tail[12], tail[13], tail[14], tail[15],
-        ]);
-        store_u64_pair(piece, lo, hi);
+        *piece = tail;
         return written + len;
     }
     let end = (written + len).min(out.len());
@@ -174,21 +173,49 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
     end
 }
 
-/// Two base64 characters of a 12-bit value, first in the low byte (arithmetic, as above).
-#[inline(always)]
-fn pair_chars(v12: u32) -> [u8; 2] {
-    let sextets = u64::from((v12 >> 6) & 63) | (u64::from(v12 & 63) << 8);
-    let [c0, c1, ..] = base64_chars(sextets).to_le_bytes();
-    [c0, c1]
-}
-
-/// Standard padded base64 of a 32-byte digest: 44 characters, then 4 zero bytes (so that
-/// the value is three whole 16-byte pieces).
+/// Standard padded base64 of the digest of a SHA-256 chaining state (its big-endian words):
+/// 44 characters, then 4 zero bytes (so that the value is three whole 16-byte pieces). The
+/// groups are cut from the words in registers; the digest never goes through memory.
 #[inline]
-pub(crate) fn base64_32(bytes: &[u8; 32]) -> [u8; 48] {
-    let mut out = [0u8; 48];
-    base64_into(bytes, &mut out);
-    out
+pub(crate) fn base64_state(w: &[u32; 8]) -> [u8; 48] {
+    let mut out = [[0u8; 16]; 3];
+    out[0] = base64_piece(
+        [
+            w[0] >> 8,
+            ((w[0] & 0xff) << 16) | (w[1] >> 16),
+            ((w[1] & 0xffff) << 8) | (w[2] >> 24),
+            w[2] & 0xff_ffff,
+        ],
+        u128::MAX,
+        0,
+    );
+    out[1] = base64_piece(
+        [
+            w[3] >> 8,
+            ((w[3] & 0xff) << 16) | (w[4] >> 16),
+            ((w[4] & 0xffff) << 8) | (w[5] >> 24),
+            w[5] & 0xff_ffff,
+        ],
+        u128::MAX,
+        0,
+    );
+    // Bytes 24..32: two whole groups and two bytes (three characters and one `=`).
+    let (keep, fill) = tail_masks(8);
+    out[2] = base64_piece(
+        [
+            w[6] >> 8,
+            ((w[6] & 0xff) << 16) | (w[7] >> 16),
+            (w[7] & 0xffff) << 8,
+            0,
+        ],
+        keep,
+        fill,
+    );
+    let mut flat = [0u8; 48];
+    for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
+        dst.copy_from_slice(src);
+    }
+    flat
 }
 
 #[cfg(test)]
@@ -204,11 +231,46 @@ mod tests {
             let chars = base64_chars(spread).to_le_bytes();
             assert!(chars.iter().all(|c| *c == alphabet[v as usize]), "{v}");
         }
-        for v12 in 0..4096u32 {
-            let [c0, c1] = pair_chars(v12);
+        for g in (0..1u32 << 24)
+            .step_by(4093)
+            .chain([0xff_ffff, 0xfc_0000, 0x3f])
+        {
+            let piece = base64_piece(
+                [g, g ^ 0xff_ffff, g.rotate_left(7) & 0xff_ffff, 0],
+                u128::MAX,
+                0,
+            );
+            for (k, group) in piece.chunks(4).take(3).enumerate() {
+                let v = [g, g ^ 0xff_ffff, g.rotate_left(7) & 0xff_ffff][k];
+                let expected: [u8; 4] =
+                    core::array::from_fn(|i| alphabet[((v >> (18 - 6 * i)) & 63) as usize]);
+                assert_eq!(group, expected, "{g:#x}");
+            }
+            assert_eq!(&piece[12..], b"AAAA");
+        }
+    }
+
+    #[test]
+    fn vector_and_portable_pieces_agree() {
+        // The vector form (x86-64) and the portable one (every other target) must give the
+        // same characters, padding and zeros.
+        let mut g = 0x9e37_79b9u32;
+        for i in 0..20_000u32 {
+            g = g.wrapping_mul(0x0101_0101).wrapping_add(i) ^ (g >> 7);
+            let groups = [
+                g & 0xff_ffff,
+                (g >> 8) & 0xff_ffff,
+                g.rotate_left(13) & 0xff_ffff,
+                i & 0xff_ffff,
+            ];
+            let (keep, fill) = tail_masks((i % 13) as usize);
             assert_eq!(
-                (c0, c1),
-                (alphabet[(v12 >> 6) as usize], alphabet[(v12 & 63) as usize])
+                base64_piece(groups, keep, fill),
+                base64_piece_portable(groups, keep, fill)
+            );
+            assert_eq!(
+                base64_piece(groups, u128::MAX, 0),
+                base64_piece_portable(groups, u128::MAX, 0)
             );
         }
     }
@@ -257,9 +319,16 @@ mod tests {
         use base64::Engine as _;
         let standard = base64::engine::general_purpose::STANDARD;
         let bytes: [u8; 200] = core::array::from_fn(|i| (i * 91 + 5) as u8);
-        let b32: [u8; 32] = core::array::from_fn(|i| bytes[i]);
-        assert_eq!(&base64_32(&b32)[..44], standard.encode(b32).as_bytes());
-        assert_eq!(base64_32(&b32)[44..], [0; 4]);
+        for seed in 0..64usize {
+            let b32: [u8; 32] =
+                core::array::from_fn(|i| bytes[(i * seed + seed) % 200] ^ seed as u8);
+            let words: [u32; 8] = core::array::from_fn(|i| {
+                u32::from_be_bytes([b32[4 * i], b32[4 * i + 1], b32[4 * i + 2], b32[4 * i + 3]])
+            });
+            let encoded = base64_state(&words);
+            assert_eq!(&encoded[..44], standard.encode(b32).as_bytes());
+            assert_eq!(encoded[44..], [0; 4]);
+        }
         for len in 0..=200 {
             let mut out = [0u8; 272];
             let n = base64_into(&bytes[..len], &mut out);

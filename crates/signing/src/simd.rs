@@ -8,7 +8,8 @@
 
 use safe_arch::{
     add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
-    set_i64_m128i, set_splat_i8_m128i, shr_imm_u16_m128i, store_unaligned_m128i,
+    set_i32_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u32_m128i,
+    shr_imm_u16_m128i, shr_imm_u32_m128i, store_unaligned_m128i, sub_i8_m128i,
     unpack_high_i8_m128i, unpack_low_i8_m128i,
 };
 
@@ -55,8 +56,46 @@ pub(crate) fn hex32(digest: [u128; 2]) -> [u8; 64] {
     flat
 }
 
-/// Stores two `u64`s (little-endian, `lo` first) as one 16-byte store.
+/// Sixteen base64 characters of four 24-bit groups (`b0 << 16 | b1 << 8 | b2`, first group
+/// first), then `(chars & keep) | fill` (how a last, partial piece gets its `=` padding).
+///
+/// Branch-free and table-free: each group is spread to four 6-bit values, one per byte, by
+/// shifts and masks; each value `v` becomes `v + 65`, `+ 6` from 26 (`a`–`z`), `− 75` from 52
+/// (`0`–`9`), `− 15` from 62 (`+`) and `+ 3` at 63 (`/`), with byte-wise compares. No memory
+/// access or branch depends on the bytes encoded (the Avanan secret goes through here).
 #[inline(always)]
-pub(crate) fn store_u64_pair(piece: &mut [u8; 16], lo: u64, hi: u64) {
-    store_unaligned_m128i(piece, set_i64_m128i(hi as i64, lo as i64));
+pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
+    let g = set_i32_m128i(
+        groups[3] as i32,
+        groups[2] as i32,
+        groups[1] as i32,
+        groups[0] as i32,
+    );
+    let mask = |m: i32, v: m128i| bitand_m128i(v, set_splat_i32_m128i(m));
+    let sextets = bitor_m128i(
+        bitor_m128i(
+            shr_imm_u32_m128i::<18>(g),
+            mask(0x3f00, shr_imm_u32_m128i::<4>(g)),
+        ),
+        bitor_m128i(
+            mask(0x3f_0000, shl_imm_u32_m128i::<10>(g)),
+            mask(0x3f00_0000, shl_imm_u32_m128i::<24>(g)),
+        ),
+    );
+    let from = |k: i8, delta: i8| {
+        bitand_m128i(
+            cmp_gt_mask_i8_m128i(sextets, set_splat_i8_m128i(k - 1)),
+            set_splat_i8_m128i(delta),
+        )
+    };
+    let up = add_i8_m128i(from(26, 6), from(63, 3));
+    let down = add_i8_m128i(from(52, 75), from(62, 15));
+    let chars = sub_i8_m128i(
+        add_i8_m128i(add_i8_m128i(sextets, set_splat_i8_m128i(65)), up),
+        down,
+    );
+    let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
+    let mut out = [0u8; 16];
+    store_unaligned_m128i(&mut out, chars);
+    out
 }
