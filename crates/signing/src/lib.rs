@@ -15,11 +15,15 @@
 //! address depends on a secret byte anywhere on the signing path: the ADVANCE secret is copied
 //! into the message block and hashed; the AET key is XORed with the HMAC pads and hashed; the
 //! Avanan secret, which is base64-encoded on every signature, goes through an encoder that
-//! works by arithmetic alone (`encode::base64_chars`: eight characters per `u64`, comparisons
-//! done as carry bits, no alphabet table); SHA-256 itself has no data-dependent branches or
-//! lookups. Only lengths (public) choose code paths. This is kept reviewable by keeping every
-//! encoder in `encode.rs` table-free, and tested: the encoder matches the `base64` crate for
-//! every length and every 6-bit value, and a test fails if a lookup table appears there.
+//! works by arithmetic alone: each 24-bit group is spread to four 6-bit values by fixed
+//! shifts and masks, and each value becomes its character by byte-wise compares and adds
+//! (`simd::base64_piece`, sixteen characters per 16-byte vector on x86-64;
+//! `encode::base64_piece_portable` elsewhere, comparisons done as carry bits in a `u64`); no
+//! alphabet table exists. SHA-256 itself has no data-dependent branches or lookups. Only
+//! lengths (public) choose code paths. This is kept reviewable by keeping every encoder in
+//! `encode.rs` and `simd.rs` table-free, and tested: the encoder matches the `base64` crate for
+//! every length, every 6-bit value maps to its alphabet character, the vector and portable
+//! forms agree, and a test fails if a lookup table appears in `encode.rs`.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};
