@@ -282,7 +282,10 @@ mod tests {
         for source in [include_str!("encode.rs"), include_str!("simd.rs")] {
             let code = source.split("#[cfg(test)]").next().unwrap_or(source);
             assert!(!code.contains("static "), "a static table in the encoders");
-            assert!(!code.contains("const ALPHABET"), "an alphabet table in the encoders");
+            assert!(
+                !code.contains("const ALPHABET"),
+                "an alphabet table in the encoders"
+            );
         }
         let source = include_str!("encode.rs");
         let code = source.split("#[cfg(test)]").next().unwrap_or(source);
