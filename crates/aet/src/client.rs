@@ -186,7 +186,7 @@ impl AetClient {
     fn sign(
         &self,
         method: &http::Method,
-        target: &RequestTarget,
+        uri: http::Uri,
         payload: &Payload,
     ) -> Result<HttpRequest, AetError> {
         let (multipart_type, body) = match payload {
@@ -196,7 +196,7 @@ impl AetClient {
         };
         let mut request = http::Request::new(body);
         *request.method_mut() = method.clone();
-        *request.uri_mut() = target.uri().clone();
+        *request.uri_mut() = uri;
         // Room for the five headers at once, rather than growing the map step by step.
         request.headers_mut().reserve(8);
         // JSON is the signer's default content type; a multipart body brings its own, which
@@ -222,7 +222,7 @@ impl AetClient {
         let target = self.target(path)?;
         self.sign(
             &method,
-            &target,
+            target.into_uri(),
             &json_body.map_or(Payload::None, Payload::Json),
         )
     }
@@ -256,7 +256,9 @@ impl AetClient {
         let span = tracing::debug_span!("sigil.aet", method = %method, path = %target.path());
         let response = deadline
             .within(tracing::Instrument::instrument(
-                dispatcher.send(deadline, || self.sign(&method, target, &payload)),
+                dispatcher.send(deadline, || {
+                    self.sign(&method, target.uri().clone(), &payload)
+                }),
                 span,
             ))
             .await?;

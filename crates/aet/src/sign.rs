@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 use sigil_client_core::{Clock, SystemClock, unix_millis};
 use sigil_models::aet::headers;
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
@@ -168,9 +168,11 @@ pub(crate) struct SignedHeaders {
 impl SignedHeaders {
     /// Sets them, plus `accept` and `content-type` (JSON) unless present.
     pub(crate) fn apply(self, headers: &mut http::HeaderMap) {
-        headers.insert(headers::TIMESTAMP, self.timestamp);
+        // Names as `HeaderName`s from static text: a `&str` name that is not a standard
+        // header would be copied to the heap on every insert.
+        headers.insert(HeaderName::from_static(headers::TIMESTAMP), self.timestamp);
         headers.insert(headers::AUTHORIZATION, self.authorization);
-        headers.insert(headers::SIGNATURE, self.signature);
+        headers.insert(HeaderName::from_static(headers::SIGNATURE), self.signature);
         let json = HeaderValue::from_static("application/json");
         if !headers.contains_key(headers::ACCEPT) {
             headers.insert(headers::ACCEPT, json.clone());

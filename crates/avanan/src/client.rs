@@ -342,21 +342,27 @@ impl AvananClient {
         request_string: &str,
         token: Option<&AccessToken>,
     ) -> Result<(), AvananError> {
-        let req_id = self.inner.ids.next_id();
-        let date = self.inner.date_format.format(self.inner.clock.now())?;
+        let invalid =
+            || AvananError::InvalidRequest("a header value holds invalid characters".into());
+        let value = |text: &str| http::HeaderValue::from_str(text).map_err(|_| invalid());
+        // The request id and date are signed as the header values hold them (what is sent is
+        // what is signed); the id's text moves into its header without a copy.
+        let req_id = http::HeaderValue::from_maybe_shared(Bytes::from(self.inner.ids.next_id()))
+            .map_err(|_| invalid())?;
+        let date = self
+            .inner
+            .date_format
+            .header_value(self.inner.clock.now())?;
         let signed_form = match token {
             None => AvananRequest::Auth,
             Some(_) => AvananRequest::Request { request_string },
         };
-        let signature = self
-            .inner
-            .signer
-            .sign(&req_id, &self.inner.app_id, &date, signed_form);
-        let value = |text: &str| {
-            http::HeaderValue::from_str(text).map_err(|_| {
-                AvananError::InvalidRequest("a header value holds invalid characters".into())
-            })
-        };
+        let signature = self.inner.signer.sign(
+            req_id.to_str().map_err(|_| invalid())?,
+            &self.inner.app_id,
+            date.to_str().map_err(|_| invalid())?,
+            signed_form,
+        );
         let sensitive = |text: &str| {
             value(text).map(|mut v| {
                 v.set_sensitive(true);
@@ -369,14 +375,17 @@ impl AvananClient {
                 http::HeaderValue::from_static("application/json"),
             );
         }
-        headers.insert(headers::REQ_ID, value(&req_id)?);
+        // Names as `HeaderName`s from static text: a `&str` name that is not a standard
+        // header would be copied to the heap on every insert.
+        let name = http::HeaderName::from_static;
+        headers.insert(name(headers::REQ_ID), req_id);
         headers.insert(
-            headers::TOKEN,
+            name(headers::TOKEN),
             sensitive(token.map_or("", AccessToken::expose))?,
         );
-        headers.insert(headers::APP_ID, self.inner.app_id_header.clone());
-        headers.insert(headers::DATE, value(&date)?);
-        headers.insert(headers::SIG, sensitive(signature.as_str())?);
+        headers.insert(name(headers::APP_ID), self.inner.app_id_header.clone());
+        headers.insert(name(headers::DATE), date);
+        headers.insert(name(headers::SIG), sensitive(signature.as_str())?);
         Ok(())
     }
 

@@ -1,8 +1,11 @@
 //! The `x-av-date` format.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::HeaderValue;
 
 use crate::AvananError;
 
@@ -25,14 +28,7 @@ pub enum DateFormat {
 impl DateFormat {
     /// Formats `time`; a time outside 1970..=9999 (a broken clock) is an error, not a panic.
     pub fn format(&self, time: SystemTime) -> Result<String, AvananError> {
-        let since_epoch = time.duration_since(UNIX_EPOCH).ok();
-        if !matches!(self, DateFormat::Custom(_))
-            && since_epoch.is_none_or(|d| d.as_secs() >= LAST_SECOND_OF_9999)
-        {
-            return Err(AvananError::Config(
-                "the clock reads a time outside the years 1970 to 9999".into(),
-            ));
-        }
+        self.check(time)?;
         Ok(match self {
             DateFormat::Micros => {
                 let mut text = humantime::format_rfc3339_micros(time).to_string();
@@ -42,6 +38,66 @@ impl DateFormat {
             DateFormat::MillisZ => humantime::format_rfc3339_millis(time).to_string(),
             DateFormat::Custom(f) => f(time),
         })
+    }
+}
+
+impl DateFormat {
+    /// The built-in formats need a time in 1970..=9999; a custom one takes any.
+    fn check(&self, time: SystemTime) -> Result<(), AvananError> {
+        let since_epoch = time.duration_since(UNIX_EPOCH).ok();
+        if !matches!(self, DateFormat::Custom(_))
+            && since_epoch.is_none_or(|d| d.as_secs() >= LAST_SECOND_OF_9999)
+        {
+            return Err(AvananError::Config(
+                "the clock reads a time outside the years 1970 to 9999".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The `x-av-date` header value for `time`, with the text of [`format`](Self::format):
+    /// the built-in formats are written into a stack buffer and copied once into the value.
+    pub(crate) fn header_value(&self, time: SystemTime) -> Result<HeaderValue, AvananError> {
+        self.check(time)?;
+        let invalid = || AvananError::InvalidRequest("the date is not a valid header value".into());
+        let mut text = StackText::default();
+        let written = match self {
+            DateFormat::Micros => {
+                write!(text, "{}", humantime::format_rfc3339_micros(time)).map(|()| {
+                    text.len = text.len.saturating_sub(1); // the trailing `Z`
+                })
+            }
+            DateFormat::MillisZ => write!(text, "{}", humantime::format_rfc3339_millis(time)),
+            DateFormat::Custom(f) => {
+                return HeaderValue::from_maybe_shared(Bytes::from(f(time))).map_err(|_| invalid());
+            }
+        };
+        written.map_err(|_| invalid())?;
+        HeaderValue::from_bytes(text.as_bytes()).map_err(|_| invalid())
+    }
+}
+
+/// Text written into a fixed stack buffer (a date is 24 to 27 bytes); writing past its end is
+/// a `fmt::Error`, not a panic.
+#[derive(Default)]
+struct StackText {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl StackText {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len.min(self.buf.len())]
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -74,6 +130,17 @@ mod tests {
         );
         let custom = DateFormat::Custom(Arc::new(|_| "x".to_owned()));
         assert_eq!(custom.format(t).unwrap(), "x");
+        // The header value holds the same text as `format`, for every format.
+        for format in [DateFormat::Micros, DateFormat::MillisZ, custom] {
+            for time in [t, t + Duration::from_micros(123_456_789), UNIX_EPOCH] {
+                assert_eq!(
+                    format.header_value(time).unwrap().to_str().unwrap(),
+                    format.format(time).unwrap()
+                );
+            }
+        }
+        let bad = DateFormat::Custom(Arc::new(|_| "a\nb".to_owned()));
+        assert!(bad.header_value(t).is_err());
     }
 
     #[test]
@@ -90,6 +157,7 @@ mod tests {
         ] {
             assert!(DateFormat::Micros.format(t).is_err());
             assert!(DateFormat::MillisZ.format(t).is_err());
+            assert!(DateFormat::Micros.header_value(t).is_err());
         }
     }
 }

@@ -77,6 +77,9 @@ fn shown(value: &str) -> String {
 pub struct Origin {
     url: url::Url,
     text: String,
+    /// The scheme and authority in `http`'s form, parsed once: each target's URI shares them.
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
 }
 
 impl fmt::Debug for Origin {
@@ -122,7 +125,19 @@ impl Origin {
             return Err(refuse("it must not have a query or a fragment"));
         }
         let text = url.origin().ascii_serialization();
-        Ok(Self { url, text })
+        let parts = text
+            .parse::<http::Uri>()
+            .map_err(|e| refuse(&e.to_string()))?
+            .into_parts();
+        let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+            return Err(refuse("it has no scheme or host"));
+        };
+        Ok(Self {
+            url,
+            text,
+            scheme,
+            authority,
+        })
     }
 
     /// `scheme://host:port`, without a trailing slash.
@@ -149,13 +164,22 @@ impl Origin {
     /// ```
     pub fn target(&self, path_and_query: &str) -> Result<RequestTarget, TargetError> {
         if path_and_query.len() <= MAX_TARGET_LEN && wire_ready(path_and_query) {
-            // Nothing any URL encoder would change: the target is sent as given.
-            let uri: http::Uri = format!("{}{path_and_query}", self.text).parse().map_err(
-                |e: http::uri::InvalidUri| TargetError::Invalid {
-                    given: shown(path_and_query),
-                    reason: e.to_string(),
-                },
-            )?;
+            // Nothing any URL encoder would change: the target is sent as given, in one
+            // copy; the scheme and authority are the origin's, shared.
+            let invalid = |e: &dyn fmt::Display| TargetError::Invalid {
+                given: shown(path_and_query),
+                reason: e.to_string(),
+            };
+            let mut parts = http::uri::Parts::default();
+            parts.scheme = Some(self.scheme.clone());
+            parts.authority = Some(self.authority.clone());
+            parts.path_and_query = Some(
+                http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::copy_from_slice(
+                    path_and_query.as_bytes(),
+                ))
+                .map_err(|e| invalid(&e))?,
+            );
+            let uri = http::Uri::from_parts(parts).map_err(|e| invalid(&e))?;
             return Ok(RequestTarget {
                 path_len: path_and_query.find('?').unwrap_or(path_and_query.len()),
                 uri,
@@ -292,6 +316,11 @@ impl RequestTarget {
         &self.uri
     }
 
+    /// The absolute URI to send, taken out of the target (no copy: for a request built once).
+    pub fn into_uri(self) -> http::Uri {
+        self.uri
+    }
+
     /// The path and `?query` exactly as sent (percent-encoded).
     pub fn path_and_query(&self) -> &str {
         self.uri.path_and_query().map_or("/", |pq| pq.as_str())
@@ -387,6 +416,9 @@ mod tests {
             let slow = o.parsed_target(target);
             if let Some(fast) = fast {
                 assert_eq!(fast, slow, "{target}");
+                // Built from the origin's shared parts, the URI is still the text given.
+                let uri = fast.unwrap().uri().to_string();
+                assert_eq!(uri, format!("{}{target}", o.as_str()), "{target}");
             }
         }
         assert!(wire_ready("/v3/users?page=2"));
