@@ -175,6 +175,62 @@ pub(crate) fn or_u128_at(bytes: &mut [u8], offset: usize, value: u128) {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 use crate::simd::or_piece;
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use crate::simd::WholeStores;
+
+/// Plain stores where there is no vector unit to keep whole.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[derive(Clone, Copy)]
+pub(crate) struct WholeStores;
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+impl WholeStores {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        Self
+    }
+
+    /// `*piece = value` (little-endian).
+    #[inline(always)]
+    pub(crate) fn store(self, piece: &mut [u8; 16], value: u128) {
+        *piece = value.to_le_bytes();
+    }
+}
+
+/// Up to 16 bytes of `bytes` as a little-endian `u128` (zero above `bytes.len()`), read with
+/// at most two loads that stay inside the slice and no store, so that short parts of a
+/// message reach a block through registers. Longer slices give their first 16 bytes.
+#[inline(always)]
+pub(crate) fn load_le(bytes: &[u8]) -> u128 {
+    let n = bytes.len();
+    let u64_at = |at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let u32_at = |at: usize| {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(&bytes[at..at + 4]);
+        u32::from_le_bytes(word)
+    };
+    if n >= 16 {
+        u128::from(u64_at(0)) | (u128::from(u64_at(8)) << 64)
+    } else if n >= 8 {
+        // The last eight bytes overlap the first eight by 16 - n; drop the overlap.
+        let high = u128::from(u64_at(n - 8)) >> (8 * (16 - n));
+        u128::from(u64_at(0)) | (high << 64)
+    } else if n >= 4 {
+        let high = u64::from(u32_at(n - 4)) >> (8 * (8 - n));
+        u128::from(u64::from(u32_at(0)) | (high << 32))
+    } else if n > 0 {
+        u128::from(bytes[0])
+            | (u128::from(bytes[n / 2]) << (8 * (n / 2)))
+            | (u128::from(bytes[n - 1]) << (8 * (n - 1)))
+    } else {
+        0
+    }
+}
+
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline(always)]
 fn or_piece(piece: &mut [u8; 16], value: u128) {
@@ -341,5 +397,16 @@ mod tests {
         b.update(&block);
         b.update(&block);
         assert_eq!(a.finalize(), b.finalize());
+    }
+
+    #[test]
+    fn load_le_reads_every_length() {
+        let data: [u8; 20] = core::array::from_fn(|i| i as u8 + 1);
+        for n in 0..=20 {
+            let mut expected = [0u8; 16];
+            let k = n.min(16);
+            expected[..k].copy_from_slice(&data[..k]);
+            assert_eq!(load_le(&data[..n]), u128::from_le_bytes(expected), "n {n}");
+        }
     }
 }

@@ -99,3 +99,27 @@ pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16]
     store_unaligned_m128i(&mut out, chars);
     out
 }
+
+/// Stores `u128` values as whole 16-byte stores.
+///
+/// A value built in general registers may be stored by the compiler as two 8-byte halves; a
+/// 16-byte load of that piece (the compression reads its blocks that way) then cannot be
+/// forwarded from the store buffer and waits for the stores to retire, which holds the next
+/// signature's hash behind this one's. OR-ing the value with a vector zero the compiler
+/// cannot see through (`black_box`, once per signature) keeps the store one vector store.
+/// Correctness never depends on it.
+#[derive(Clone, Copy)]
+pub(crate) struct WholeStores(m128i);
+
+impl WholeStores {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        Self(core::hint::black_box(set_i64_m128i(0, 0)))
+    }
+
+    /// `*piece = value` (little-endian), as one 16-byte store.
+    #[inline(always)]
+    pub(crate) fn store(self, piece: &mut [u8; 16], value: u128) {
+        store_unaligned_m128i(piece, bitor_m128i(from_u128(value), self.0));
+    }
+}
