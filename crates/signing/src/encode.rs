@@ -178,39 +178,22 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
 /// groups are cut from the words in registers; the digest never goes through memory.
 #[inline]
 pub(crate) fn base64_state(w: &[u32; 8]) -> [u8; 48] {
-    let mut out = [[0u8; 16]; 3];
-    out[0] = base64_piece(
+    // Three words are four groups; the last piece takes words 6 and 7 and a zero word, whose
+    // characters the tail masks replace with one `=` and zeros.
+    let groups = |a: u32, b: u32, c: u32| {
         [
-            w[0] >> 8,
-            ((w[0] & 0xff) << 16) | (w[1] >> 16),
-            ((w[1] & 0xffff) << 8) | (w[2] >> 24),
-            w[2] & 0xff_ffff,
-        ],
-        u128::MAX,
-        0,
-    );
-    out[1] = base64_piece(
-        [
-            w[3] >> 8,
-            ((w[3] & 0xff) << 16) | (w[4] >> 16),
-            ((w[4] & 0xffff) << 8) | (w[5] >> 24),
-            w[5] & 0xff_ffff,
-        ],
-        u128::MAX,
-        0,
-    );
-    // Bytes 24..32: two whole groups and two bytes (three characters and one `=`).
+            a >> 8,
+            ((a & 0xff) << 16) | (b >> 16),
+            ((b & 0xffff) << 8) | (c >> 24),
+            c & 0xff_ffff,
+        ]
+    };
     let (keep, fill) = tail_masks(8);
-    out[2] = base64_piece(
-        [
-            w[6] >> 8,
-            ((w[6] & 0xff) << 16) | (w[7] >> 16),
-            (w[7] & 0xffff) << 8,
-            0,
-        ],
-        keep,
-        fill,
-    );
+    let out = [
+        base64_piece(groups(w[0], w[1], w[2]), u128::MAX, 0),
+        base64_piece(groups(w[3], w[4], w[5]), u128::MAX, 0),
+        base64_piece(groups(w[6], w[7], 0), keep, fill),
+    ];
     let mut flat = [0u8; 48];
     for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
         dst.copy_from_slice(src);
