@@ -228,35 +228,12 @@ impl Fixture {
     /// otherwise encodes one character of 44 or 64).
     #[inline(always)]
     fn sigil(&self, case: Case) -> u8 {
-        let ts = black_box(self.timestamp);
-        match case {
-            Case::Advance => fold(self.advance.sign(ts).as_bytes()),
-            Case::AetGet | Case::AetPost200 | Case::AetBody1MiB => {
-                let (method, path) = Self::aet_method_path(case);
-                let body = self.aet_body(case).map_or(AetBody::None, AetBody::Bytes);
-                let request = AetRequest {
-                    timestamp: ts,
-                    method,
-                    path: AetRequestPath::new(path, QueryPolicy::Exclude),
-                    body,
-                };
-                fold(self.aet.sign(black_box(&request)).as_bytes())
-            }
-            Case::AvananAuth => fold(
-                self.avanan
-                    .sign_auth(&self.req_id, &self.app_id, &self.date)
-                    .as_bytes(),
-            ),
-            Case::AvananRequest => fold(
-                self.avanan
-                    .sign_request(&self.req_id, &self.app_id, &self.date, &self.request_string)
-                    .as_bytes(),
-            ),
-        }
+        self.with_sigil_signature(case, fold)
     }
 
-    /// Hands sigil's whole signature text for `case` to `f`, for the agreement test.
-    #[cfg(test)]
+    /// Hands sigil's whole signature text for `case` to `f` (the timed path folds it; the
+    /// agreement test compares it).
+    #[inline(always)]
     fn with_sigil_signature<R>(&self, case: Case, f: impl FnOnce(&[u8]) -> R) -> R {
         let ts = black_box(self.timestamp);
         match case {
@@ -285,41 +262,11 @@ impl Fixture {
 
     #[inline(always)]
     fn reference(&self, case: Case) -> u8 {
-        let ts = black_box(self.timestamp).as_millis();
-        let sig = match case {
-            Case::Advance => {
-                sigil_reference::advance_signature(&self.access_key, &self.advance_secret, ts)
-            }
-            Case::AetGet | Case::AetPost200 | Case::AetBody1MiB => {
-                let (method, path) = Self::aet_method_path(case);
-                sigil_reference::aet_signature(
-                    self.aet_secret.as_bytes(),
-                    ts,
-                    method,
-                    path,
-                    self.aet_body(case),
-                )
-            }
-            Case::AvananAuth => sigil_reference::avanan_signature(
-                &self.req_id,
-                &self.app_id,
-                &self.date,
-                None,
-                &self.avanan_secret,
-            ),
-            Case::AvananRequest => sigil_reference::avanan_signature(
-                &self.req_id,
-                &self.app_id,
-                &self.date,
-                Some(&self.request_string),
-                &self.avanan_secret,
-            ),
-        };
-        fold(sig.as_bytes())
+        fold(self.reference_signature(case).as_bytes())
     }
 
-    /// The plain reference's whole signature for `case`, for the agreement test.
-    #[cfg(test)]
+    /// The plain reference's whole signature for `case`.
+    #[inline(always)]
     fn reference_signature(&self, case: Case) -> String {
         let ts = black_box(self.timestamp).as_millis();
         match case {
