@@ -36,7 +36,9 @@ impl AvananAuth {
         Self { client }
     }
 
-    fn sign(&self, request: &mut reqwest::Request, token: &AccessToken) -> Result<(), AvananError> {
+    /// Signs `request` with the cached (or a fresh) access token; returns the token used.
+    async fn sign(&self, request: &mut reqwest::Request) -> Result<AccessToken, AvananError> {
+        let token = self.client.access_token().await?;
         let uri: http::Uri = request
             .url()
             .as_str()
@@ -44,7 +46,8 @@ impl AvananAuth {
             .map_err(|e: http::uri::InvalidUri| AvananError::InvalidRequest(e.to_string()))?;
         let request_string = self.client.request_string_of(&uri)?;
         self.client
-            .sign_headers(request.headers_mut(), &request_string, Some(token))
+            .sign_headers(request.headers_mut(), &request_string, Some(&token))?;
+        Ok(token)
     }
 }
 
@@ -58,22 +61,15 @@ impl reqwest_middleware::Middleware for AvananAuth {
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let again = request.try_clone();
         let token = self
-            .client
-            .access_token()
+            .sign(&mut request)
             .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        self.sign(&mut request, &token)
             .map_err(reqwest_middleware::Error::middleware)?;
         let response = next.clone().run(request, extensions).await?;
         match again {
             Some(mut again) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
                 self.client.forget_token(&token);
-                let token = self
-                    .client
-                    .access_token()
+                self.sign(&mut again)
                     .await
-                    .map_err(reqwest_middleware::Error::middleware)?;
-                self.sign(&mut again, &token)
                     .map_err(reqwest_middleware::Error::middleware)?;
                 next.run(again, extensions).await
             }

@@ -58,6 +58,14 @@ pub enum TargetError {
     },
 }
 
+/// The error for a target the URL or URI parser refuses.
+fn invalid(given: &str, reason: impl fmt::Display) -> TargetError {
+    TargetError::Invalid {
+        given: shown(given),
+        reason: reason.to_string(),
+    }
+}
+
 /// Shortens a caller's value for an error message.
 fn shown(value: &str) -> String {
     crate::excerpt(value.as_bytes(), 120)
@@ -166,10 +174,6 @@ impl Origin {
         if path_and_query.len() <= MAX_TARGET_LEN && wire_ready(path_and_query) {
             // Nothing any URL encoder would change: the target is sent as given, in one
             // copy; the scheme and authority are the origin's, shared.
-            let invalid = |e: &dyn fmt::Display| TargetError::Invalid {
-                given: shown(path_and_query),
-                reason: e.to_string(),
-            };
             let mut parts = http::uri::Parts::default();
             parts.scheme = Some(self.scheme.clone());
             parts.authority = Some(self.authority.clone());
@@ -177,9 +181,9 @@ impl Origin {
                 http::uri::PathAndQuery::from_maybe_shared(bytes::Bytes::copy_from_slice(
                     path_and_query.as_bytes(),
                 ))
-                .map_err(|e| invalid(&e))?,
+                .map_err(|e| invalid(path_and_query, e))?,
             );
-            let uri = http::Uri::from_parts(parts).map_err(|e| invalid(&e))?;
+            let uri = http::Uri::from_parts(parts).map_err(|e| invalid(path_and_query, e))?;
             return Ok(RequestTarget {
                 path_len: path_and_query.find('?').unwrap_or(path_and_query.len()),
                 uri,
@@ -203,14 +207,10 @@ impl Origin {
         if path_and_query.chars().any(char::is_control) {
             return Err(TargetError::ControlCharacter(shown(path_and_query)));
         }
-        let invalid = |reason: String| TargetError::Invalid {
-            given: shown(path_and_query),
-            reason,
-        };
         let url = self
             .url
             .join(path_and_query)
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(path_and_query, e))?;
         if url.origin() != self.url.origin() {
             return Err(TargetError::OtherOrigin(shown(path_and_query)));
         }
@@ -233,9 +233,9 @@ impl Origin {
         }
         let uri: http::Uri = url[..url::Position::AfterQuery]
             .parse()
-            .map_err(|e: http::uri::InvalidUri| invalid(e.to_string()))?;
+            .map_err(|e: http::uri::InvalidUri| invalid(path_and_query, e))?;
         // What an HTTP stack that re-parses the URI (reqwest does) will send.
-        let reparsed = url::Url::parse(&uri.to_string()).map_err(|e| invalid(e.to_string()))?;
+        let reparsed = url::Url::parse(&uri.to_string()).map_err(|e| invalid(path_and_query, e))?;
         let reparsed_wire = &reparsed[url::Position::BeforePath..url::Position::AfterQuery];
         let uri_wire = uri.path_and_query().map_or("/", |pq| pq.as_str());
         if reparsed_wire != wire || uri_wire != wire {
