@@ -28,22 +28,26 @@ pub enum DateFormat {
 impl DateFormat {
     /// Formats `time`; a time outside 1970..=9999 (a broken clock) is an error, not a panic.
     pub fn format(&self, time: SystemTime) -> Result<String, AvananError> {
-        self.check(time)?;
-        Ok(match self {
-            DateFormat::Micros => {
-                let mut text = humantime::format_rfc3339_micros(time).to_string();
-                text.pop(); // the trailing `Z`
-                text
-            }
-            DateFormat::MillisZ => humantime::format_rfc3339_millis(time).to_string(),
-            DateFormat::Custom(f) => f(time),
-        })
+        match self.text(time)? {
+            DateText::Stack(text) => Ok(text.as_str()?.to_owned()),
+            DateText::Owned(text) => Ok(text),
+        }
     }
-}
 
-impl DateFormat {
-    /// The built-in formats need a time in 1970..=9999; a custom one takes any.
-    fn check(&self, time: SystemTime) -> Result<(), AvananError> {
+    /// The `x-av-date` header value for `time`, with the text of [`format`](Self::format):
+    /// a built-in format is written into a stack buffer and copied once into the value, a
+    /// custom one's `String` becomes the value without a copy.
+    pub(crate) fn header_value(&self, time: SystemTime) -> Result<HeaderValue, AvananError> {
+        match self.text(time)? {
+            DateText::Stack(text) => HeaderValue::from_bytes(text.as_bytes()),
+            DateText::Owned(text) => HeaderValue::from_maybe_shared(Bytes::from(text)),
+        }
+        .map_err(|_| AvananError::InvalidRequest("the date is not a valid header value".into()))
+    }
+
+    /// The text for `time`, the one place the formats are written. The built-in formats
+    /// need a time in 1970..=9999; a custom one takes any.
+    fn text(&self, time: SystemTime) -> Result<DateText, AvananError> {
         let since_epoch = time.duration_since(UNIX_EPOCH).ok();
         if !matches!(self, DateFormat::Custom(_))
             && since_epoch.is_none_or(|d| d.as_secs() >= LAST_SECOND_OF_9999)
@@ -52,14 +56,6 @@ impl DateFormat {
                 "the clock reads a time outside the years 1970 to 9999".into(),
             ));
         }
-        Ok(())
-    }
-
-    /// The `x-av-date` header value for `time`, with the text of [`format`](Self::format):
-    /// the built-in formats are written into a stack buffer and copied once into the value.
-    pub(crate) fn header_value(&self, time: SystemTime) -> Result<HeaderValue, AvananError> {
-        self.check(time)?;
-        let invalid = || AvananError::InvalidRequest("the date is not a valid header value".into());
         let mut text = StackText::default();
         let written = match self {
             DateFormat::Micros => {
@@ -68,13 +64,17 @@ impl DateFormat {
                 })
             }
             DateFormat::MillisZ => write!(text, "{}", humantime::format_rfc3339_millis(time)),
-            DateFormat::Custom(f) => {
-                return HeaderValue::from_maybe_shared(Bytes::from(f(time))).map_err(|_| invalid());
-            }
+            DateFormat::Custom(f) => return Ok(DateText::Owned(f(time))),
         };
-        written.map_err(|_| invalid())?;
-        HeaderValue::from_bytes(text.as_bytes()).map_err(|_| invalid())
+        written.map_err(|_| AvananError::Config("a date longer than its buffer".into()))?;
+        Ok(DateText::Stack(text))
     }
+}
+
+/// A formatted date: a built-in format on the stack, or a custom format's `String`.
+enum DateText {
+    Stack(StackText),
+    Owned(String),
 }
 
 /// Text written into a fixed stack buffer (a date is 24 to 27 bytes); writing past its end is
@@ -88,6 +88,13 @@ struct StackText {
 impl StackText {
     fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len.min(self.buf.len())]
+    }
+
+    /// The text (always UTF-8: only `&str`s are written, and a built-in date is ASCII, so
+    /// trimming its last byte keeps it whole).
+    fn as_str(&self) -> Result<&str, AvananError> {
+        std::str::from_utf8(self.as_bytes())
+            .map_err(|_| AvananError::Config("a date that is not UTF-8".into()))
     }
 }
 
