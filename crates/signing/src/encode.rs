@@ -84,7 +84,7 @@ const fn spread_group(g: u32) -> u32 {
     allow(dead_code)
 )]
 #[inline(always)]
-pub(crate) fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
+fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
     let half = |a: u32, b: u32| {
         base64_chars(u64::from(spread_group(a)) | (u64::from(spread_group(b)) << 32))
     };
