@@ -24,7 +24,7 @@ const fn hex_of_u32(v: u32) -> [u8; 8] {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-    crate::simd::hex32(crate::sha256::state_to_u128s(state))
+    crate::simd::hex_state(state)
 }
 
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.

@@ -9,8 +9,8 @@
 use safe_arch::{
     add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
     set_i32_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u32_m128i,
-    shr_imm_u16_m128i, shr_imm_u32_m128i, store_unaligned_m128i, sub_i8_m128i,
-    unpack_high_i8_m128i, unpack_low_i8_m128i,
+    shr_imm_u16_m128i, shr_imm_u32_m128i, shuffle_ai_i16_h64all_m128i, shuffle_ai_i16_l64all_m128i,
+    store_unaligned_m128i, sub_i8_m128i, unpack_high_i8_m128i, unpack_low_i8_m128i,
 };
 
 #[inline(always)]
@@ -25,13 +25,16 @@ pub(crate) fn or_piece(piece: &mut [u8; 16], value: u128) {
     store_unaligned_m128i(piece, merged);
 }
 
-/// Lower-case hex of 16 bytes (`value`, little-endian) into 32 characters.
+/// Lower-case hex of four state words' big-endian bytes into 32 characters.
+///
+/// Each byte becomes a pair (high nibble, low nibble) of 16-bit lanes in memory order; a
+/// word's four pairs then come out little-endian, and one 16-bit shuffle per half reverses
+/// them, so the words need no separate byte swap.
 #[inline(always)]
-fn hex16(value: u128, out: &mut [[u8; 16]]) {
-    let v = from_u128(value);
+fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     let low_nibbles = set_splat_i8_m128i(0x0f);
-    let hi = bitand_m128i(shr_imm_u16_m128i::<4>(v), low_nibbles);
-    let lo = bitand_m128i(v, low_nibbles);
+    let hi = bitand_m128i(shr_imm_u16_m128i::<4>(words), low_nibbles);
+    let lo = bitand_m128i(words, low_nibbles);
     let ascii = |n: m128i| {
         let letters = bitand_m128i(
             cmp_gt_mask_i8_m128i(n, set_splat_i8_m128i(9)),
@@ -39,16 +42,25 @@ fn hex16(value: u128, out: &mut [[u8; 16]]) {
         );
         add_i8_m128i(add_i8_m128i(n, set_splat_i8_m128i(b'0' as i8)), letters)
     };
-    store_unaligned_m128i(&mut out[0], ascii(unpack_low_i8_m128i(hi, lo)));
-    store_unaligned_m128i(&mut out[1], ascii(unpack_high_i8_m128i(hi, lo)));
+    let reverse_pairs =
+        |p: m128i| shuffle_ai_i16_h64all_m128i::<0x1b>(shuffle_ai_i16_l64all_m128i::<0x1b>(p));
+    store_unaligned_m128i(
+        &mut out[0],
+        ascii(reverse_pairs(unpack_low_i8_m128i(hi, lo))),
+    );
+    store_unaligned_m128i(
+        &mut out[1],
+        ascii(reverse_pairs(unpack_high_i8_m128i(hi, lo))),
+    );
 }
 
-/// Lower-case hex of a digest given as two little-endian `u128`s.
+/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
 #[inline(always)]
-pub(crate) fn hex32(digest: [u128; 2]) -> [u8; 64] {
+pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
+    let words = |w: &[u32]| set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32);
     let mut out = [[0u8; 16]; 4];
-    hex16(digest[0], &mut out[..2]);
-    hex16(digest[1], &mut out[2..]);
+    hex_words(words(&state[..4]), &mut out[..2]);
+    hex_words(words(&state[4..]), &mut out[2..]);
     let mut flat = [0u8; 64];
     for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
         dst.copy_from_slice(src);
