@@ -39,8 +39,8 @@ use core::fmt;
 use zeroize::Zeroize;
 
 use crate::sha256::{
-    AlignedBlocks, BLOCK, Sha256Stream, WholeStores, compress_blocks, digest, load_le, or_bytes,
-    or_u128_at, pad_fresh, state_to_u128s,
+    AlignedBlocks, BLOCK, Sha256Stream, WholeStores, compress_blocks, digest, digest_pieces,
+    load_le, or_bytes, or_u128_at, pad_fresh,
 };
 use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis, encode};
 
@@ -330,9 +330,10 @@ impl AetSigner {
     #[inline]
     fn finish_mac(&self, inner_state: &[u32; 8]) -> Base64Signature {
         let mut block = OUTER_TEMPLATE;
-        let [lo, hi] = state_to_u128s(inner_state);
-        or_u128_at(&mut block.0, 0, lo);
-        or_u128_at(&mut block.0, 16, hi);
+        let (pieces, _) = block.0.as_chunks_mut::<16>();
+        for (piece, digest) in pieces.iter_mut().zip(digest_pieces(inner_state)) {
+            *piece = digest;
+        }
         let mut state = self.outer;
         compress_blocks(&mut state, &block.0, 1);
         Base64Signature::from_ascii(encode::base64_state(&state))

@@ -281,6 +281,20 @@ impl zeroize::Zeroize for Sha256Stream {
     }
 }
 
+/// The digest of a chaining state as two 16-byte pieces (big-endian words), for a block
+/// that hashes it next (HMAC's outer block): whole 16-byte stores.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use crate::simd::digest_pieces;
+
+/// The digest of a chaining state as two 16-byte pieces (big-endian words).
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
+    let bytes = state_to_bytes(state);
+    let (pieces, _) = bytes.as_chunks::<16>();
+    [pieces[0], pieces[1]]
+}
+
 /// Big-endian serialisation of a chaining state: the digest once the hash is finished.
 #[inline]
 pub(crate) fn state_to_bytes(state: &[u32; 8]) -> [u8; 32] {
@@ -289,19 +303,6 @@ pub(crate) fn state_to_bytes(state: &[u32; 8]) -> [u8; 32] {
         chunk.copy_from_slice(&word.to_be_bytes());
     }
     out
-}
-
-/// The digest of a chaining state as two little-endian `u128`s (bytes 0..16 and 16..32),
-/// built in registers so it can be merged into a block with whole 16-byte stores.
-#[inline]
-pub(crate) fn state_to_u128s(state: &[u32; 8]) -> [u128; 2] {
-    let half = |w: &[u32]| {
-        (w[0].swap_bytes() as u128)
-            | ((w[1].swap_bytes() as u128) << 32)
-            | ((w[2].swap_bytes() as u128) << 64)
-            | ((w[3].swap_bytes() as u128) << 96)
-    };
-    [half(&state[..4]), half(&state[4..])]
 }
 
 /// The SHA-256 of `data` in one call.
@@ -382,6 +383,20 @@ mod tests {
             let mut expected = [0u8; 128];
             expected[offset..offset + 16].copy_from_slice(&value.to_le_bytes());
             assert_eq!(bytes, expected, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn digest_pieces_are_the_big_endian_digest() {
+        let mut state = IV;
+        for i in 0..64u32 {
+            state = state.map(|w| w.rotate_left(i % 31).wrapping_mul(0x9e37_79b9) ^ i);
+            let pieces = digest_pieces(&state);
+            assert_eq!(
+                pieces.as_flattened(),
+                &state_to_bytes(&state)[..],
+                "{state:x?}"
+            );
         }
     }
 

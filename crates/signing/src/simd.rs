@@ -8,9 +8,10 @@
 
 use safe_arch::{
     add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
-    set_i32_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u32_m128i,
-    shr_imm_u16_m128i, shr_imm_u32_m128i, shuffle_ai_i16_h64all_m128i, shuffle_ai_i16_l64all_m128i,
-    store_unaligned_m128i, sub_i8_m128i, unpack_high_i8_m128i, unpack_low_i8_m128i,
+    set_i32_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u16_m128i,
+    shl_imm_u32_m128i, shr_imm_u16_m128i, shr_imm_u32_m128i, shuffle_ai_i16_h64all_m128i,
+    shuffle_ai_i16_l64all_m128i, store_unaligned_m128i, sub_i8_m128i, unpack_high_i8_m128i,
+    unpack_low_i8_m128i,
 };
 
 #[inline(always)]
@@ -54,6 +55,27 @@ fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     );
 }
 
+/// The big-endian digest of a SHA-256 chaining state as two 16-byte pieces, byte-swapped in
+/// vectors (each word's 16-bit halves exchanged, then each half's two bytes): five
+/// operations per four words, against a load, a swap and a shift per word in general
+/// registers and the moves back into a vector.
+#[inline(always)]
+pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
+    let swap = |w: &[u32]| {
+        let words = set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32);
+        let halves =
+            shuffle_ai_i16_h64all_m128i::<0xb1>(shuffle_ai_i16_l64all_m128i::<0xb1>(words));
+        bitor_m128i(
+            shl_imm_u16_m128i::<8>(halves),
+            shr_imm_u16_m128i::<8>(halves),
+        )
+    };
+    let mut out = [[0u8; 16]; 2];
+    store_unaligned_m128i(&mut out[0], swap(&state[..4]));
+    store_unaligned_m128i(&mut out[1], swap(&state[4..]));
+    out
+}
+
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
 #[inline(always)]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
@@ -77,12 +99,10 @@ pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
 /// access or branch depends on the bytes encoded (the Avanan secret goes through here).
 #[inline(always)]
 pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
-    let g = set_i32_m128i(
-        groups[3] as i32,
-        groups[2] as i32,
-        groups[1] as i32,
-        groups[0] as i32,
-    );
+    // Paired in general registers first: two 64-bit moves into the vector instead of four
+    // 32-bit ones and their three unpacks.
+    let pair = |low: u32, high: u32| ((u64::from(high) << 32) | u64::from(low)) as i64;
+    let g = set_i64_m128i(pair(groups[2], groups[3]), pair(groups[0], groups[1]));
     let mask = |m: i32, v: m128i| bitand_m128i(v, set_splat_i32_m128i(m));
     let sextets = bitor_m128i(
         bitor_m128i(
