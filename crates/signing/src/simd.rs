@@ -28,9 +28,9 @@ pub(crate) fn or_piece(piece: &mut [u8; 16], value: u128) {
 
 /// Lower-case hex of four state words' big-endian bytes into 32 characters.
 ///
-/// Each byte becomes a pair (high nibble, low nibble) of 16-bit lanes in memory order; a
-/// word's four pairs then come out little-endian, and one 16-bit shuffle per half reverses
-/// them, so the words need no separate byte swap.
+/// Each byte becomes one 16-bit lane holding its two characters (high nibble, low nibble),
+/// in memory order; a word's four lanes then come out little-endian, and one 16-bit shuffle
+/// per half reverses them, so the words need no separate byte swap.
 #[inline(always)]
 fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     let low_nibbles = set_splat_i8_m128i(0x0f);
