@@ -23,7 +23,7 @@
 //! lengths (public) choose code paths. This is kept reviewable by keeping every encoder in
 //! `encode.rs` and `simd.rs` table-free, and tested: the encoder matches the `base64` crate for
 //! every length, every 6-bit value maps to its alphabet character, the vector and portable
-//! forms agree, and a test fails if a lookup table appears in `encode.rs`.
+//! forms agree, and a test fails if a lookup table appears in `encode.rs` or `simd.rs`.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};

@@ -55,6 +55,12 @@ fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     );
 }
 
+/// Four state words in one vector, the first in the low lane.
+#[inline(always)]
+fn words_vector(w: &[u32]) -> m128i {
+    set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32)
+}
+
 /// The big-endian digest of a SHA-256 chaining state as two 16-byte pieces, byte-swapped in
 /// vectors (each word's 16-bit halves exchanged, then each half's two bytes): five
 /// operations per four words, against a load, a swap and a shift per word in general
@@ -62,9 +68,9 @@ fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
 #[inline(always)]
 pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
     let swap = |w: &[u32]| {
-        let words = set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32);
-        let halves =
-            shuffle_ai_i16_h64all_m128i::<0xb1>(shuffle_ai_i16_l64all_m128i::<0xb1>(words));
+        let halves = shuffle_ai_i16_h64all_m128i::<0xb1>(shuffle_ai_i16_l64all_m128i::<0xb1>(
+            words_vector(w),
+        ));
         bitor_m128i(
             shl_imm_u16_m128i::<8>(halves),
             shr_imm_u16_m128i::<8>(halves),
@@ -79,10 +85,9 @@ pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
 #[inline(always)]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-    let words = |w: &[u32]| set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32);
     let mut out = [[0u8; 16]; 4];
-    hex_words(words(&state[..4]), &mut out[..2]);
-    hex_words(words(&state[4..]), &mut out[2..]);
+    hex_words(words_vector(&state[..4]), &mut out[..2]);
+    hex_words(words_vector(&state[4..]), &mut out[2..]);
     let mut flat = [0u8; 64];
     for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
         dst.copy_from_slice(src);
