@@ -24,7 +24,10 @@ const fn hex_of_u32(v: u32) -> [u8; 8] {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-    crate::simd::hex_state(state)
+    #[cfg(target_feature = "ssse3")]
+    return crate::simd::hex_state_shuffled(state);
+    #[cfg(not(target_feature = "ssse3"))]
+    return crate::simd::hex_state(state);
 }
 
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
@@ -100,6 +103,10 @@ use crate::simd::base64_piece;
 use base64_piece_portable as base64_piece;
 
 /// The four 24-bit groups of twelve input bytes.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "ssse3", not(test)),
+    allow(dead_code)
+)]
 #[inline(always)]
 fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
     let a = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
@@ -110,6 +117,15 @@ fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
         (((a & 0xffff) << 8) as u32) | (c >> 24),
         c & 0xff_ffff,
     ]
+}
+
+/// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
+#[inline(always)]
+fn piece_of_12(bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
+    return crate::simd::base64_12(bytes, keep, fill);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "ssse3")))]
+    return base64_piece(groups_of_12(bytes), keep, fill);
 }
 
 /// The low `n` bytes (`n ≤ 16`) of a `u128` set.
@@ -126,7 +142,7 @@ const fn low_bytes(n: usize) -> u128 {
 /// bytes (0 to 12): the characters that carry input bits are kept, `=` pads to a multiple of
 /// four, zeros follow.
 #[inline(always)]
-const fn tail_masks(rest: usize) -> (u128, u128) {
+pub(crate) const fn tail_masks(rest: usize) -> (u128, u128) {
     let real = (4 * rest).div_ceil(3);
     let len = base64_len(rest);
     let pad = u128::from_le_bytes([b'='; 16]) & low_bytes(len) & !low_bytes(real);
@@ -151,7 +167,7 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
     let (pieces, _) = out.as_chunks_mut::<16>();
     let mut written = 0;
     for (piece, g) in pieces.iter_mut().zip(groups) {
-        *piece = base64_piece(groups_of_12(g), u128::MAX, 0);
+        *piece = piece_of_12(g, u128::MAX, 0);
         written += 16;
     }
     if written < groups.len() * 16 {
@@ -161,7 +177,7 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
     let mut last = [0u8; 12];
     last[..rest.len()].copy_from_slice(rest);
     let (keep, fill) = tail_masks(rest.len());
-    let tail = base64_piece(groups_of_12(&last), keep, fill);
+    let tail = piece_of_12(&last, keep, fill);
     let len = base64_len(rest.len());
     if let Some(piece) = pieces.get_mut(written / 16) {
         // Room for a whole piece: one 16-byte store (the bytes after `len` are zero).
@@ -178,6 +194,19 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
 /// groups are cut from the words in registers; the digest never goes through memory.
 #[inline]
 pub(crate) fn base64_state(w: &[u32; 8]) -> [u8; 48] {
+    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
+    return crate::simd::base64_state(w);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "ssse3")))]
+    base64_state_from_groups(w)
+}
+
+/// [`base64_state`] with the groups cut from the words in general registers.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "ssse3", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn base64_state_from_groups(w: &[u32; 8]) -> [u8; 48] {
     // Three words are four groups; the last piece takes words 6 and 7 and a zero word, whose
     // characters the tail masks replace with one `=` and zeros.
     let groups = |a: u32, b: u32, c: u32| {
@@ -254,6 +283,41 @@ mod tests {
             assert_eq!(
                 base64_piece(groups, u128::MAX, 0),
                 base64_piece_portable(groups, u128::MAX, 0)
+            );
+        }
+    }
+
+    /// The byte-shuffle forms (built with SSSE3) and the SSE2 / general-register forms give
+    /// the same text for the same input.
+    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
+    #[test]
+    fn shuffled_and_baseline_encoders_agree() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..20_000usize {
+            let state: [u32; 8] = core::array::from_fn(|_| next() as u32);
+            assert_eq!(base64_state(&state), base64_state_from_groups(&state));
+            assert_eq!(
+                crate::simd::hex_state_shuffled(&state),
+                crate::simd::hex_state(&state)
+            );
+            let bytes: [u8; 12] = core::array::from_fn(|_| next() as u8);
+            let (keep, fill) = tail_masks(i % 13);
+            assert_eq!(
+                crate::simd::base64_12(&bytes, keep, fill),
+                base64_piece(groups_of_12(&bytes), keep, fill)
+            );
+        }
+        for fixed in [[0u32; 8], [u32::MAX; 8]] {
+            assert_eq!(base64_state(&fixed), base64_state_from_groups(&fixed));
+            assert_eq!(
+                crate::simd::hex_state_shuffled(&fixed),
+                crate::simd::hex_state(&fixed)
             );
         }
     }

@@ -19,11 +19,17 @@
 //! shifts and masks, and each value becomes its character by byte-wise compares and adds
 //! (`simd::base64_piece`, sixteen characters per 16-byte vector on x86-64;
 //! `encode::base64_piece_portable` elsewhere, comparisons done as carry bits in a `u64`); no
-//! alphabet table exists. SHA-256 itself has no data-dependent branches or lookups. Only
+//! alphabet table exists. A build with SSSE3 enabled (`-C target-cpu=x86-64-v2` or `native`)
+//! lays the 3-byte groups out with a byte shuffle whose control is a constant and splits them
+//! with two 16-bit multiplies (`simd::shuffled::base64_12`), then maps values to characters by
+//! the same compares and adds. The only shuffle indexed by data, the hex digit lookup, sees
+//! nibbles of a digest (public output) and is a register permutation, not a memory access.
+//! SHA-256 itself has no data-dependent branches or lookups. Only
 //! lengths (public) choose code paths. This is kept reviewable by keeping every encoder in
 //! `encode.rs` and `simd.rs` table-free, and tested: the encoder matches the `base64` crate for
 //! every length, every 6-bit value maps to its alphabet character, the vector and portable
-//! forms agree, and a test fails if a lookup table appears in `encode.rs` or `simd.rs`.
+//! forms agree (and, in an SSSE3 build, the shuffle and SSE2 forms; CI runs that build), and a
+//! test fails if a lookup table appears in `encode.rs` or `simd.rs`.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};

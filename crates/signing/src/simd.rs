@@ -31,6 +31,7 @@ pub(crate) fn or_piece(piece: &mut [u8; 16], value: u128) {
 /// Each byte becomes one 16-bit lane holding its two characters (high nibble, low nibble),
 /// in memory order; a word's four lanes then come out little-endian, and one 16-bit shuffle
 /// per half reverses them, so the words need no separate byte swap.
+#[cfg_attr(all(target_feature = "ssse3", not(test)), allow(dead_code))]
 #[inline(always)]
 fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     let low_nibbles = set_splat_i8_m128i(0x0f);
@@ -83,6 +84,7 @@ pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
 }
 
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
+#[cfg_attr(all(target_feature = "ssse3", not(test)), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
     let mut out = [[0u8; 16]; 4];
@@ -119,6 +121,18 @@ pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16]
             mask(0x3f00_0000, shl_imm_u32_m128i::<24>(g)),
         ),
     );
+    let chars = base64_chars(sextets);
+    let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
+    let mut out = [0u8; 16];
+    store_unaligned_m128i(&mut out, chars);
+    out
+}
+
+/// The base64 character of each byte of `sextets` (each below 64): `v + 65`, `+ 6` from 26
+/// (`a`–`z`), `− 75` from 52 (`0`–`9`), `− 15` from 62 (`+`) and `+ 3` at 63 (`/`), by
+/// byte-wise compares; no lookup depends on the values.
+#[inline(always)]
+fn base64_chars(sextets: m128i) -> m128i {
     let from = |k: i8, delta: i8| {
         bitand_m128i(
             cmp_gt_mask_i8_m128i(sextets, set_splat_i8_m128i(k - 1)),
@@ -127,14 +141,10 @@ pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16]
     };
     let up = add_i8_m128i(from(26, 6), from(63, 3));
     let down = add_i8_m128i(from(52, 75), from(62, 15));
-    let chars = sub_i8_m128i(
+    sub_i8_m128i(
         add_i8_m128i(add_i8_m128i(sextets, set_splat_i8_m128i(65)), up),
         down,
-    );
-    let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
-    let mut out = [0u8; 16];
-    store_unaligned_m128i(&mut out, chars);
-    out
+    )
 }
 
 /// Stores `u128` values as whole 16-byte stores.
@@ -160,3 +170,156 @@ impl WholeStores {
         store_unaligned_m128i(piece, bitor_m128i(from_u128(value), self.0));
     }
 }
+
+/// Byte shuffles (SSSE3's `pshufb`), used when the build enables that feature (for example
+/// `-C target-cpu=x86-64-v2` or `native`); the SSE2 forms above are the baseline.
+///
+/// Every shuffle here has a constant control vector (a fixed permutation of the data), except
+/// the hex digit lookup, whose indices are nibbles of a digest: public output, never secret
+/// bytes. Either way the lookup is a register permutation with no memory access.
+#[cfg(target_feature = "ssse3")]
+mod shuffled {
+    use safe_arch::{
+        bitand_m128i, bitor_m128i, combined_byte_shr_imm_m128i, m128i, mul_i16_keep_low_m128i,
+        mul_u16_keep_high_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i,
+        shr_imm_u16_m128i, shuffle_av_i8z_all_m128i, store_unaligned_m128i, unpack_high_i8_m128i,
+        unpack_low_i8_m128i,
+    };
+
+    use super::{from_u128, words_vector};
+
+    /// The `pshufb` control that puts the input bytes of four 3-byte groups into four 32-bit
+    /// lanes as `[b1, b0, b2, b1]` (the layout the multiplies below split), reading input
+    /// byte `p` from vector byte `source(p)`; input bytes from `len` on read as zero.
+    const fn group_lanes(source: [u8; 12], len: usize) -> [u8; 16] {
+        let mut control = [0x80u8; 16];
+        let mut lane = 0;
+        while lane < 4 {
+            let order = [3 * lane + 1, 3 * lane, 3 * lane + 2, 3 * lane + 1];
+            let mut k = 0;
+            while k < 4 {
+                if order[k] < len {
+                    control[4 * lane + k] = source[order[k]];
+                }
+                k += 1;
+            }
+            lane += 1;
+        }
+        control
+    }
+
+    /// Input byte `p` at vector byte `p`.
+    const IN_ORDER: [u8; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+
+    /// Input byte `p` is byte `p` of a big-endian word sequence held as little-endian words.
+    const BIG_ENDIAN_WORDS: [u8; 12] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8];
+
+    /// Sixteen base64 characters of the four groups laid out by [`group_lanes`], then
+    /// `(chars & keep) | fill`. The 6-bit values are split out by two 16-bit multiplies
+    /// (W. Muła's method); the character mapping is [`super::base64_piece`]'s compares and
+    /// adds, so no lookup is indexed by the encoded bytes (the Avanan secret goes through here).
+    #[inline(always)]
+    fn base64_lanes(lanes: m128i, keep: u128, fill: u128) -> [u8; 16] {
+        let high = mul_u16_keep_high_m128i(
+            bitand_m128i(lanes, set_splat_i32_m128i(0x0fc0_fc00)),
+            set_splat_i32_m128i(0x0400_0040),
+        );
+        let low = mul_i16_keep_low_m128i(
+            bitand_m128i(lanes, set_splat_i32_m128i(0x003f_03f0)),
+            set_splat_i32_m128i(0x0100_0010),
+        );
+        let chars = super::base64_chars(bitor_m128i(high, low));
+        let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
+        let mut out = [0u8; 16];
+        store_unaligned_m128i(&mut out, chars);
+        out
+    }
+
+    /// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
+    #[inline(always)]
+    pub(crate) fn base64_12(bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = *bytes;
+        let low = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        let high = u32::from_le_bytes([b8, b9, b10, b11]);
+        let input = set_i64_m128i(i64::from(high), low as i64);
+        const CONTROL: [u8; 16] = group_lanes(IN_ORDER, 12);
+        base64_lanes(
+            shuffle_av_i8z_all_m128i(input, m128i::from(CONTROL)),
+            keep,
+            fill,
+        )
+    }
+
+    /// Standard padded base64 of the digest of a SHA-256 chaining state: 44 characters, then
+    /// four zero bytes. The byte swap of the words is part of each piece's shuffle.
+    #[inline(always)]
+    pub(crate) fn base64_state(state: &[u32; 8]) -> [u8; 48] {
+        const WHOLE: [u8; 16] = group_lanes(BIG_ENDIAN_WORDS, 12);
+        // Digest bytes 24..32 are the upper half of the second vector; 32 reads as zero.
+        const LAST: [u8; 16] = group_lanes([11, 10, 9, 8, 15, 14, 13, 12, 0, 0, 0, 0], 8);
+        let first = words_vector(&state[..4]);
+        let second = words_vector(&state[4..]);
+        // Words 3 to 6: the last word of the first vector and three of the second.
+        let middle = combined_byte_shr_imm_m128i::<12>(second, first);
+        let (keep, fill) = crate::encode::tail_masks(8);
+        let pieces = [
+            base64_lanes(
+                shuffle_av_i8z_all_m128i(first, m128i::from(WHOLE)),
+                u128::MAX,
+                0,
+            ),
+            base64_lanes(
+                shuffle_av_i8z_all_m128i(middle, m128i::from(WHOLE)),
+                u128::MAX,
+                0,
+            ),
+            base64_lanes(
+                shuffle_av_i8z_all_m128i(second, m128i::from(LAST)),
+                keep,
+                fill,
+            ),
+        ];
+        let mut flat = [0u8; 48];
+        for (dst, src) in flat.chunks_exact_mut(16).zip(&pieces) {
+            dst.copy_from_slice(src);
+        }
+        flat
+    }
+
+    /// Lower-case hex of four state words' big-endian bytes into 32 characters: one shuffle
+    /// swaps the words' bytes, the nibbles are interleaved, and a shuffle of the sixteen
+    /// digits maps each nibble to its character (the digest is public output).
+    #[inline(always)]
+    fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
+        const SWAP: [u8; 16] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+        let bytes = shuffle_av_i8z_all_m128i(words, m128i::from(SWAP));
+        let low_nibbles = set_splat_i8_m128i(0x0f);
+        let hi = bitand_m128i(shr_imm_u16_m128i::<4>(bytes), low_nibbles);
+        let lo = bitand_m128i(bytes, low_nibbles);
+        let digits = m128i::from(*b"0123456789abcdef");
+        store_unaligned_m128i(
+            &mut out[0],
+            shuffle_av_i8z_all_m128i(digits, unpack_low_i8_m128i(hi, lo)),
+        );
+        store_unaligned_m128i(
+            &mut out[1],
+            shuffle_av_i8z_all_m128i(digits, unpack_high_i8_m128i(hi, lo)),
+        );
+    }
+
+    /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
+    #[inline(always)]
+    pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
+        let mut out = [[0u8; 16]; 4];
+        hex_words(words_vector(&state[..4]), &mut out[..2]);
+        hex_words(words_vector(&state[4..]), &mut out[2..]);
+        let mut flat = [0u8; 64];
+        for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
+            dst.copy_from_slice(src);
+        }
+        flat
+    }
+}
+
+#[cfg(target_feature = "ssse3")]
+pub(crate) use shuffled::{base64_12, base64_state, hex_state as hex_state_shuffled};
