@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, or_u128_at, pad_in_place,
 };
-use crate::{HexSignature, SecretKey, SignatureMismatch, TimestampMillis, encode};
+use crate::{HexSignature, SecretKey, SignatureMismatch, TimestampMillis};
 
 /// Signs ADVANCE `generate-token` requests for one credential pair.
 ///
@@ -64,7 +64,7 @@ impl AdvanceSigner {
         or_u128_at(&mut blocks.0, self.digits_at, timestamp.digits_le());
         let mut state = self.state;
         compress_blocks(&mut state, &blocks.0, self.block_count);
-        HexSignature::from_ascii(encode::hex_state(&state))
+        HexSignature::of_state(&state)
     }
 
     /// Checks a received signature (hex, either case) in constant time.

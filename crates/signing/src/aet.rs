@@ -325,19 +325,26 @@ impl AetSigner {
         self.sign(request).verify(received)
     }
 
-    /// The outer hash over the inner digest (one block: digest, padding, length 96 bytes),
-    /// base64-encoded.
+    /// The outer hash over the inner digest, base64-encoded.
     #[inline]
     fn finish_mac(&self, inner_state: &[u32; 8]) -> Base64Signature {
-        let mut block = OUTER_TEMPLATE;
-        let (pieces, _) = block.0.as_chunks_mut::<16>();
-        for (piece, digest) in pieces.iter_mut().zip(digest_pieces(inner_state)) {
-            *piece = digest;
-        }
-        let mut state = self.outer;
-        compress_blocks(&mut state, &block.0, 1);
-        Base64Signature::from_ascii(encode::base64_state(&state))
+        finish_hmac(&self.outer, inner_state)
     }
+}
+
+/// HMAC's outer hash from the keyed `outer` state over the digest of `inner_state` (one
+/// block: digest, padding, length 96 bytes), base64-encoded: the last step of every AET
+/// signature.
+#[inline]
+pub(crate) fn finish_hmac(outer: &[u32; 8], inner_state: &[u32; 8]) -> Base64Signature {
+    let mut block = OUTER_TEMPLATE;
+    let (pieces, _) = block.0.as_chunks_mut::<16>();
+    for (piece, digest) in pieces.iter_mut().zip(digest_pieces(inner_state)) {
+        *piece = digest;
+    }
+    let mut state = *outer;
+    compress_blocks(&mut state, &block.0, 1);
+    Base64Signature::from_ascii(encode::base64_state(&state))
 }
 
 impl fmt::Debug for AetSigner {

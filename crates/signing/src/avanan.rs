@@ -183,7 +183,7 @@ pub fn sign(
         h.update(request_string.as_bytes());
     }
     h.update(secret.expose_secret());
-    HexSignature::from_ascii(encode::hex_state(&h.finalize()))
+    HexSignature::of_state(&h.finalize())
 }
 
 /// One-shot form of [`AvananSigner::verify`].

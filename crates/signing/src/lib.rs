@@ -60,5 +60,61 @@ mod timestamp;
 mod verify;
 
 pub use output::{Base64Signature, HexSignature, SignatureMismatch};
+
+/// The signers' last steps on a given SHA-256 state, for the floors of `sigil-benches`
+/// (the feature `bench-internals`): not part of the API, no stability promise.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals {
+    use crate::{Base64Signature, HexSignature};
+
+    /// The hex signature of a SHA-256 chaining state (ADVANCE's and Avanan's last step).
+    #[inline]
+    pub fn hex_signature(state: &[u32; 8]) -> HexSignature {
+        HexSignature::of_state(state)
+    }
+
+    /// HMAC's outer hash from `outer` over `inner`'s digest, base64 (AET's last step).
+    #[inline]
+    pub fn hmac_outer_base64(outer: &[u32; 8], inner: &[u32; 8]) -> Base64Signature {
+        crate::aet::finish_hmac(outer, inner)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        extern crate std;
+        use super::*;
+        use crate::sha256::{BLOCK, Sha256Stream};
+
+        #[test]
+        fn the_last_steps_give_the_hex_digest_and_the_hmac() {
+            use base64::Engine as _;
+            use hmac::{KeyInit as _, Mac as _};
+            let message = b"1795458295940GETv3/users";
+            let mut plain = Sha256Stream::new();
+            plain.update(message);
+            assert_eq!(
+                hex_signature(&plain.finalize_state()).as_str(),
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(message))
+            );
+            let key = [0x0bu8; BLOCK];
+            let keyed = |pad: u8| {
+                let mut stream = Sha256Stream::new();
+                stream.update_block(&key.map(|k| k ^ pad));
+                stream
+            };
+            let mut inner = keyed(0x36);
+            inner.update(message);
+            let outer = keyed(0x5c).state();
+            let mut mac =
+                hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+            mac.update(message);
+            assert_eq!(
+                hmac_outer_base64(&outer, &inner.finalize_state()).as_str(),
+                base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+            );
+        }
+    }
+}
 pub use secret::{MAX_SECRET_LEN, SecretKey, SecretKeyError};
 pub use timestamp::{TimestampError, TimestampMillis};

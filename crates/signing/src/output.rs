@@ -95,3 +95,11 @@ ascii_signature!(
     storage: 48,
     fold_case: false
 );
+
+impl HexSignature {
+    /// The hex of a SHA-256 chaining state's digest (ADVANCE's and Avanan's last step).
+    #[inline]
+    pub(crate) fn of_state(state: &[u32; 8]) -> Self {
+        Self::from_ascii(crate::encode::hex_state(state))
+    }
+}
