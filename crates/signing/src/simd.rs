@@ -87,6 +87,12 @@ pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
 #[cfg_attr(all(target_feature = "ssse3", not(test)), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
+    hex_state_by(state, hex_words)
+}
+
+/// The hex of a chaining state, each half's 32 characters written by `hex_words`.
+#[inline(always)]
+fn hex_state_by(state: &[u32; 8], hex_words: impl Fn(m128i, &mut [[u8; 16]])) -> [u8; 64] {
     let mut out = [[0u8; 16]; 4];
     hex_words(words_vector(&state[..4]), &mut out[..2]);
     hex_words(words_vector(&state[4..]), &mut out[2..]);
@@ -310,14 +316,7 @@ mod shuffled {
     /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
     #[inline(always)]
     pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-        let mut out = [[0u8; 16]; 4];
-        hex_words(words_vector(&state[..4]), &mut out[..2]);
-        hex_words(words_vector(&state[4..]), &mut out[2..]);
-        let mut flat = [0u8; 64];
-        for (dst, src) in flat.chunks_exact_mut(16).zip(&out) {
-            dst.copy_from_slice(src);
-        }
-        flat
+        super::hex_state_by(state, hex_words)
     }
 }
 
