@@ -150,15 +150,12 @@ impl StackText {
         &self.buf[..self.len.min(self.buf.len())]
     }
 
-    /// The text (always UTF-8: only `&str`s are written, and a built-in date is ASCII, so
-    /// trimming its last byte keeps it whole).
+    /// The text (always UTF-8: only ASCII digits and separators are written).
     fn as_str(&self) -> Result<&str, AvananError> {
         std::str::from_utf8(self.as_bytes())
             .map_err(|_| AvananError::Config("a date that is not UTF-8".into()))
     }
-}
 
-impl StackText {
     /// Appends one byte; a byte past the end of the buffer is dropped (a built-in date is at
     /// most 27 bytes of 32).
     fn push(&mut self, byte: u8) {
@@ -167,6 +164,7 @@ impl StackText {
             self.len += 1;
         }
     }
+
     /// Appends the last `digits` decimal digits of `value`, zero-padded (written from the
     /// last digit back, dividing by the constant ten).
     fn push_digits(&mut self, value: u64, digits: usize) {

@@ -191,7 +191,8 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
 
 /// Standard padded base64 of the digest of a SHA-256 chaining state (its big-endian words):
 /// 44 characters, then 4 zero bytes (so that the value is three whole 16-byte pieces). The
-/// groups are cut from the words in registers; the digest never goes through memory.
+/// groups are cut from the words in registers (with SSSE3, by byte shuffles of the state's
+/// two vectors); the digest never goes through memory.
 #[inline]
 pub(crate) fn base64_state(w: &[u32; 8]) -> [u8; 48] {
     #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]

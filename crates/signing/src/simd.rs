@@ -127,7 +127,13 @@ pub(crate) fn base64_piece(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16]
             mask(0x3f00_0000, shl_imm_u32_m128i::<24>(g)),
         ),
     );
-    let chars = base64_chars(sextets);
+    masked_piece(base64_chars(sextets), keep, fill)
+}
+
+/// `(chars & keep) | fill` as sixteen bytes: how a last, partial base64 piece gets its `=`
+/// padding and zeros (`keep = u128::MAX, fill = 0` for a whole piece).
+#[inline(always)]
+fn masked_piece(chars: m128i, keep: u128, fill: u128) -> [u8; 16] {
     let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
     let mut out = [0u8; 16];
     store_unaligned_m128i(&mut out, chars);
@@ -192,7 +198,7 @@ mod shuffled {
         unpack_low_i8_m128i,
     };
 
-    use super::{from_u128, words_vector};
+    use super::words_vector;
 
     /// The `pshufb` control that puts the input bytes of four 3-byte groups into four 32-bit
     /// lanes as `[b1, b0, b2, b1]` (the layout the multiplies below split), reading input
@@ -222,7 +228,7 @@ mod shuffled {
 
     /// Sixteen base64 characters of the four groups laid out by [`group_lanes`], then
     /// `(chars & keep) | fill`. The 6-bit values are split out by two 16-bit multiplies
-    /// (W. Muła's method); the character mapping is [`super::base64_piece`]'s compares and
+    /// (W. Muła's method); the character mapping is [`super::base64_chars`]'s compares and
     /// adds, so no lookup is indexed by the encoded bytes (the Avanan secret goes through here).
     #[inline(always)]
     fn base64_lanes(lanes: m128i, keep: u128, fill: u128) -> [u8; 16] {
@@ -234,11 +240,7 @@ mod shuffled {
             bitand_m128i(lanes, set_splat_i32_m128i(0x003f_03f0)),
             set_splat_i32_m128i(0x0100_0010),
         );
-        let chars = super::base64_chars(bitor_m128i(high, low));
-        let chars = bitor_m128i(bitand_m128i(chars, from_u128(keep)), from_u128(fill));
-        let mut out = [0u8; 16];
-        store_unaligned_m128i(&mut out, chars);
-        out
+        super::masked_piece(super::base64_chars(bitor_m128i(high, low)), keep, fill)
     }
 
     /// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
