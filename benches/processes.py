@@ -7,7 +7,8 @@ the next (ADVANCE 1.42-1.45 or 1.66-1.70 with the same binary), following where 
 lands (`setarch -R` fixes it; changing the environment's size moves it). One process cannot
 tell a change from that; the median of ten usually can. See docs/PERFORMANCE.md.
 
-usage: benches/processes.py N SIGIL_BINARY [SIGIL_BINARY ...]
+usage: benches/processes.py N SIGIL_BINARY [SIGIL_BINARY ...] [-- SIGIL_BENCH_ARGS ...]
+(e.g. `-- --scheme avanan_auth` to time one scheme only)
 """
 import json
 import statistics
@@ -18,11 +19,16 @@ import sys
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    runs, binaries = int(sys.argv[1]), sys.argv[2:]
+    args = sys.argv[2:]
+    extra = []
+    if "--" in args:
+        extra = args[args.index("--") + 1:]
+        args = args[:args.index("--")]
+    runs, binaries = int(sys.argv[1]), args
     rows = {b: {} for b in binaries}
     for _ in range(runs):
         for binary in binaries:  # taking turns, so that machine drift hits all alike
-            out = subprocess.run([binary, "bench", "--json"], capture_output=True,
+            out = subprocess.run([binary, "bench", "--json", *extra], capture_output=True,
                                  text=True, check=True).stdout
             for row in json.loads(out):
                 rows[binary].setdefault(row["scheme"], []).append(row)

@@ -22,6 +22,22 @@ pub(crate) struct BenchArgs {
     /// Fewer, shorter rounds: a smoke run, not a measurement to quote.
     #[arg(long)]
     quick: bool,
+    /// Measure only this scheme (repeatable); the whole-request section is then left out.
+    #[arg(long = "scheme", value_name = "SCHEME", value_parser = scheme_parser())]
+    schemes: Vec<String>,
+}
+
+/// Accepts exactly the scheme names of the report.
+fn scheme_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(Case::ALL.map(Case::name))
+}
+
+/// The cases `--scheme` selects, in report order (all of them when none is named).
+fn selected_cases(schemes: &[String]) -> Vec<Case> {
+    Case::ALL
+        .into_iter()
+        .filter(|case| schemes.is_empty() || schemes.iter().any(|s| s == case.name()))
+        .collect()
 }
 
 /// Runs every case and formats the report.
@@ -35,14 +51,16 @@ pub(crate) fn run(args: &BenchArgs) -> String {
         Plan::default()
     };
     let fixture = Fixture::new(1 << 20);
-    let results: Vec<Measurement> = Case::ALL
-        .iter()
-        .map(|&case| sigil_benches::measure(&fixture, case, plan))
+    let results: Vec<Measurement> = selected_cases(&args.schemes)
+        .into_iter()
+        .map(|case| sigil_benches::measure(&fixture, case, plan))
         .collect();
     if args.json {
         json(&results)
-    } else {
+    } else if args.schemes.is_empty() {
         format!("{}\n\n{}", table(&results), requests(plan))
+    } else {
+        table(&results)
     }
 }
 
@@ -126,6 +144,17 @@ fn table(results: &[Measurement]) -> String {
 #[cfg(test)]
 mod tests {
     use super::requests::{RequestCase, RequestFixture};
+    use super::{Case, selected_cases};
+
+    #[test]
+    fn scheme_filter_keeps_report_order_and_defaults_to_all() {
+        assert_eq!(selected_cases(&[]), Case::ALL.to_vec());
+        let named = ["avanan_auth".to_owned(), "advance".to_owned()];
+        assert_eq!(
+            selected_cases(&named),
+            vec![Case::Advance, Case::AvananAuth]
+        );
+    }
 
     #[test]
     fn every_whole_request_case_builds_a_signed_request() {

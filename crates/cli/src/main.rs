@@ -112,7 +112,7 @@ enum Command {
     },
     /// Measure ns per signature: sigil, the plain reference and the SHA-256 floor, side by side.
     #[command(
-        after_help = "Examples:\n  sigil bench\n  sigil bench --quick --json | jq '.[] | .sigil_ns'"
+        after_help = "Examples:\n  sigil bench\n  sigil bench --scheme advance --scheme avanan_auth\n  sigil bench --quick --json | jq '.[] | .sigil_ns'"
     )]
     Bench(bench::BenchArgs),
 }
