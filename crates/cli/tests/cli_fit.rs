@@ -320,3 +320,35 @@ fn demo_json_and_completions() {
     }
     assert_eq!(sigil(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+#[test]
+fn bench_scheme_selects_rows_and_unknown_names_are_usage_errors() {
+    let out = sigil(&[
+        "bench",
+        "--quick",
+        "--json",
+        "--scheme",
+        "avanan_auth",
+        "--scheme",
+        "advance",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schemes: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["scheme"].as_str().unwrap())
+        .collect();
+    assert_eq!(schemes, ["advance", "avanan_auth"]);
+    let table = sigil(&["bench", "--quick", "--scheme", "aet_get"]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("aet_get") && !text.contains("advance"),
+        "{text}"
+    );
+    assert!(!text.contains("whole request"), "{text}");
+    let unknown = sigil(&["bench", "--scheme", "aet"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("aet_get"), "{}", stderr(&unknown));
+}
