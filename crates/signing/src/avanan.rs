@@ -235,8 +235,8 @@ mod tests {
     use super::*;
     use std::string::String;
 
-    /// Around the one-go limit ([`STAGE`]) and the streamed stage boundaries, with the secret
-    /// and the request string cut at every position.
+    /// Message lengths around the one-go limit ([`STAGE`]) and, every seventh length, up to
+    /// three stages, so both layouts and the streamed stage boundaries meet the reference.
     #[test]
     fn one_go_and_streamed_layouts_match_the_reference() {
         let secret_text = "s3cr3t-k3y-0123456789";

@@ -60,6 +60,8 @@ mod timestamp;
 mod verify;
 
 pub use output::{Base64Signature, HexSignature, SignatureMismatch};
+pub use secret::{MAX_SECRET_LEN, SecretKey, SecretKeyError};
+pub use timestamp::{TimestampError, TimestampMillis};
 
 /// The signers' last steps on a given SHA-256 state, for the floors of `sigil-benches`
 /// (the feature `bench-internals`): not part of the API, no stability promise.
@@ -116,5 +118,3 @@ pub mod bench_internals {
         }
     }
 }
-pub use secret::{MAX_SECRET_LEN, SecretKey, SecretKeyError};
-pub use timestamp::{TimestampError, TimestampMillis};
