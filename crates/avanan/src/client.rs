@@ -538,7 +538,7 @@ impl AvananClient {
     }
 
     /// The target checked (before any token), `body` serialised as JSON (or nothing), sent.
-    async fn send_serialized<B: Serialize + ?Sized>(
+    pub(crate) async fn send_serialized<B: Serialize + ?Sized>(
         &self,
         method: http::Method,
         path_and_query: &str,
@@ -598,7 +598,12 @@ impl AvananClient {
         body: Option<&B>,
     ) -> Result<Response<T>, AvananError> {
         let response = self.send_serialized(method, path_and_query, body).await?;
-        serde_json::from_slice(response.body())
+        Self::decode(response.body())
+    }
+
+    /// The Avanan envelope with records of type `T`, from a 2xx answer's body.
+    pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<Response<T>, AvananError> {
+        serde_json::from_slice(body)
             .map_err(|e| AvananError::Decode(excerpt(e.to_string().as_bytes(), EXCERPT_CHARS)))
     }
 

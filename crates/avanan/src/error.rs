@@ -4,6 +4,8 @@ use sigil_client_core::TokenLoadError;
 use sigil_models::avanan::ResponseEnvelope;
 use sigil_transport::{TargetError, TransportError};
 
+use crate::PagingError;
+
 /// Why an Avanan call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -35,10 +37,10 @@ pub enum AvananError {
     /// No token could be had within the load timeout.
     #[error(transparent)]
     TokenLoad(#[from] TokenLoadError),
-    /// The event pager stopped: the server repeated a `scrollId`, or the page limit was
-    /// reached.
+    /// The event pager stopped before the walk was over: a page repeated the one before it,
+    /// or a page, record or byte limit was reached.
     #[error("paging stopped: {0}")]
-    Paging(String),
+    Paging(#[from] PagingError),
     /// A 2xx answer that is not the documented shape.
     #[error("unexpected response: {0}")]
     Decode(String),

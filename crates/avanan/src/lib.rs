@@ -7,7 +7,8 @@
 //! * [`AvananClient::request`]: any call, signed over the request string exactly as sent
 //!   (percent-encoded path plus `?query`), with a fresh `x-av-req-id` and `x-av-date`.
 //! * [`AvananClient::scopes`] and [`AvananClient::events`]: `/v1.0/scopes` and a
-//!   [`EventPager`] over `/v1.0/event/query` that follows `scrollId`.
+//!   [`EventPager`] over `/v1.0/event/query` that pages as the live service does (`pageSize`
+//!   honoured, one `scrollId` that may stay the same for a whole walk).
 //! * [`AvananClient::authorize`] signs a caller's own `http::Request` in place; with the
 //!   feature `reqwest-middleware`, `AvananAuth` adds Avanan auth to an existing reqwest client.
 //!
@@ -49,7 +50,10 @@ pub use date::DateFormat;
 pub use error::AvananError;
 #[cfg(feature = "reqwest-middleware")]
 pub use middleware::AvananAuth;
-pub use pager::{DEFAULT_MAX_PAGES, EventPager};
+pub use pager::{
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RECORDS, DEFAULT_PAGE_SIZE, EventPager,
+    PagingError,
+};
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;

@@ -9,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::json;
-use sigil_avanan::{AvananClient, AvananError, DateFormat, encode_path_segment};
+use sigil_avanan::{AvananClient, AvananError, DateFormat, PagingError, encode_path_segment};
 use sigil_client_core::{ManualClock, RefreshPolicy, SequentialIds};
 use sigil_models::avanan::EventQuery;
 use sigil_signing::SecretKey;
@@ -182,6 +182,7 @@ async fn event_pages_follow_scroll_id() {
         .respond(200, envelope(json!([{"eventId": "e3"}]), ""));
     let query = EventQuery {
         event_types: Some(vec!["phishing".into()]),
+        page_size: Some(2),
         ..EventQuery::default()
     };
     let events = client(&t, &clock)
@@ -200,10 +201,13 @@ async fn event_pages_follow_scroll_id() {
     let r = t.requests();
     let first: serde_json::Value = serde_json::from_slice(&r[1].body).unwrap();
     let second: serde_json::Value = serde_json::from_slice(&r[2].body).unwrap();
-    assert_eq!(first, json!({"requestData": {"eventTypes": ["phishing"]}}));
+    assert_eq!(
+        first,
+        json!({"requestData": {"eventTypes": ["phishing"], "pageSize": 2}})
+    );
     assert_eq!(
         second,
-        json!({"requestData": {"eventTypes": ["phishing"], "scrollId": "page-2"}})
+        json!({"requestData": {"eventTypes": ["phishing"], "scrollId": "page-2", "pageSize": 2}})
     );
     assert_eq!(r[1].header("content-type"), Some("application/json"));
     assert_signed(&r[2], Some("/v1.0/event/query"));
@@ -360,44 +364,144 @@ fn debug_shows_no_secret() {
 }
 
 #[tokio::test]
-async fn a_server_repeating_its_scroll_id_cannot_loop_the_pager() {
+async fn a_repeated_scroll_id_is_normal_and_a_repeated_page_ends_the_walk() {
+    // The live service keeps one scrollId for a whole walk: the pager follows it, asks for
+    // its page size every time, and stops on the short page.
     let clock = clock();
-    let page = |id: &str| envelope(json!([{ "eventId": id }]), "same-cursor");
+    let page = |ids: &[&str]| {
+        envelope(
+            ids.iter().map(|id| json!({ "eventId": id })).collect(),
+            "same-cursor",
+        )
+    };
     let t = ScriptedTransport::new()
         .respond(200, jwt(NOW_S + 3600, 0))
-        .respond(200, page("e1"))
-        .respond(200, page("e2"))
-        .respond(200, page("e3"));
-    let mut pager = client(&t, &clock).events(EventQuery::default());
-    assert_eq!(pager.next_page().await.unwrap().unwrap()[0].event_id, "e1");
-    // The page that repeats the cursor is delivered; the next call reports the loop.
-    assert_eq!(pager.next_page().await.unwrap().unwrap()[0].event_id, "e2");
+        .respond(200, page(&["e1", "e2"]))
+        .respond(200, page(&["e3", "e4"]))
+        .respond(200, page(&["e5"]));
+    let query = EventQuery {
+        page_size: Some(2),
+        ..EventQuery::default()
+    };
+    let events = client(&t, &clock)
+        .events(query)
+        .collect_all()
+        .await
+        .unwrap();
+    let ids: Vec<_> = events.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, ["e1", "e2", "e3", "e4", "e5"]);
+    let bodies: Vec<serde_json::Value> = t.requests()[1..]
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies.iter().all(|b| b["requestData"]["pageSize"] == 2));
+    assert!(bodies[0]["requestData"].get("scrollId").is_none());
+    assert_eq!(bodies[2]["requestData"]["scrollId"], "same-cursor");
+
+    // A server that answers the same page forever is stopped at the second page, with a
+    // typed error, far inside the page limit.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let t = ScriptedTransport::from_fn(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(http::Response::new(Bytes::from(envelope(
+            json!([{ "eventId": "e1" }, { "eventId": "e2" }]),
+            "same-cursor",
+        ))))
+    })
+    .respond(200, jwt(NOW_S + 3600, 0));
+    let mut pager = client(&t, &clock).events(EventQuery {
+        page_size: Some(2),
+        ..EventQuery::default()
+    });
+    assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 2);
     assert!(matches!(
         pager.next_page().await,
-        Some(Err(AvananError::Paging(_)))
+        Some(Err(AvananError::Paging(PagingError::RepeatedPage {
+            page: 2
+        })))
     ));
     assert!(pager.next_page().await.is_none());
-    assert_eq!(t.request_count(), 3);
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
 
-    // A server inventing new cursors forever meets the page limit.
+    // A server inventing new pages forever meets the page limit.
     let n = Arc::new(AtomicUsize::new(0));
     let counter = n.clone();
     let t = ScriptedTransport::from_fn(move |_| {
         let i = counter.fetch_add(1, Ordering::SeqCst);
         Ok(http::Response::new(Bytes::from(envelope(
             json!([{ "eventId": format!("e{i}") }]),
-            &format!("cursor-{i}"),
+            "same-cursor",
         ))))
     })
     .respond(200, jwt(NOW_S + 3600, 0));
     let err = client(&t, &clock)
-        .events(EventQuery::default())
+        .events(EventQuery {
+            page_size: Some(1),
+            ..EventQuery::default()
+        })
         .max_pages(5)
         .collect_all()
         .await
         .unwrap_err();
-    assert!(matches!(err, AvananError::Paging(_)), "{err:?}");
+    assert_eq!(
+        err,
+        AvananError::Paging(PagingError::PageLimit { limit: 5 })
+    );
     assert_eq!(n.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn collect_all_is_bounded_in_records_and_bytes() {
+    let clock = clock();
+    let pages = || {
+        let n = Arc::new(AtomicUsize::new(0));
+        ScriptedTransport::from_fn(move |_| {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            let data: Vec<_> = (0..10)
+                .map(|j| json!({ "eventId": format!("e{i}-{j}"), "description": "x".repeat(100) }))
+                .collect();
+            Ok(http::Response::new(Bytes::from(envelope(json!(data), "c"))))
+        })
+        .respond(200, jwt(NOW_S + 3600, 0))
+    };
+    let query = || EventQuery {
+        page_size: Some(10),
+        ..EventQuery::default()
+    };
+    let err = client(&pages(), &clock)
+        .events(query())
+        .max_records(25)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        AvananError::Paging(PagingError::RecordLimit { limit: 25 })
+    );
+    let err = client(&pages(), &clock)
+        .events(query())
+        .max_bytes(5_000)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        AvananError::Paging(PagingError::ByteLimit { limit: 5_000 })
+    );
+    // Pages of zero records are refused before anything is sent.
+    let t = pages();
+    let err = client(&t, &clock)
+        .events(EventQuery {
+            page_size: Some(0),
+            ..EventQuery::default()
+        })
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(err, AvananError::Paging(PagingError::ZeroPageSize));
+    assert_eq!(t.request_count(), 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -46,13 +46,13 @@ pub(crate) struct EmulatorArgs {
     #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
     fault_unavailable_rate: f64,
     /// The Retry-After sent with 429 and 503, e.g. 2s.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s", help_heading = "Faults")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_fault_duration, default_value = "1s", help_heading = "Faults")]
     fault_retry_after: Duration,
     /// Share of ADVANCE requests answered SERVICE_BUSY (HTTP 200 envelope).
     #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
     fault_busy_rate: f64,
     /// Latency added to every request in scope, e.g. 50ms.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", help_heading = "Faults")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_fault_duration, default_value = "0s", help_heading = "Faults")]
     fault_latency: Duration,
     /// Share of requests whose connection is closed mid-response.
     #[arg(long, value_name = "0..1", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
@@ -64,35 +64,49 @@ pub(crate) struct EmulatorArgs {
     #[arg(long, value_name = "[-]DURATION", value_parser = parse_offset, allow_hyphen_values = true, default_value = "0s", help_heading = "Faults")]
     clock_offset: i64,
     /// Give ADVANCE and Avanan tokens this lifetime, e.g. 30s (to force expiry under load).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, help_heading = "Faults")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_token_lifetime, help_heading = "Faults")]
     token_lifetime: Option<Duration>,
     /// Connections served at once.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections, help_heading = "Limits")]
+    #[arg(long, value_name = "N", value_parser = parse_connections, default_value_t = Limits::default().max_connections, help_heading = "Limits")]
     max_connections: usize,
     /// Time to send request headers; also closes idle and half-open connections.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s", help_heading = "Limits")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_limit_duration, default_value = "30s", help_heading = "Limits")]
     header_read_timeout: Duration,
     /// Time to send a request body.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s", help_heading = "Limits")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_limit_duration, default_value = "30s", help_heading = "Limits")]
     body_read_timeout: Duration,
     /// Largest JSON request body, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_json_body, help_heading = "Limits")]
+    #[arg(long, value_name = "BYTES", value_parser = parse_body_bytes, default_value_t = Limits::default().max_json_body, help_heading = "Limits")]
     max_json_body: usize,
     /// Largest AET upload body, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_upload_body, help_heading = "Limits")]
+    #[arg(long, value_name = "BYTES", value_parser = parse_body_bytes, default_value_t = Limits::default().max_upload_body, help_heading = "Limits")]
     max_upload_body: usize,
     /// Open IDV sessions kept (the oldest goes first).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_sessions, help_heading = "Limits")]
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = Limits::default().max_sessions, help_heading = "Limits")]
     max_sessions: usize,
     /// Scripted IDV outcomes kept (the oldest goes first).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_scripts, help_heading = "Limits")]
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = Limits::default().max_scripts, help_heading = "Limits")]
     max_scripts: usize,
     /// AET objects stored, all collections together (more are refused with HTTP 507).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_objects, help_heading = "Limits")]
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = Limits::default().max_objects, help_heading = "Limits")]
     max_objects: usize,
     /// Largest page of an AET collection listing.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_page_size, help_heading = "Limits")]
+    #[arg(long, value_name = "N", value_parser = parse_page_size, default_value_t = Limits::default().max_page_size, help_heading = "Limits")]
     max_page_size: usize,
+    /// Largest pageSize of an Avanan event query (a larger one gets HTTP 400).
+    #[arg(long, value_name = "N", value_parser = parse_page_size, default_value_t = Limits::default().max_event_page_size, help_heading = "Limits")]
+    max_event_page_size: usize,
+    /// Avanan event walks kept at once (stable cursors; the oldest goes first).
+    #[arg(long, value_name = "N", value_parser = parse_count, default_value_t = Limits::default().max_event_walks, help_heading = "Limits")]
+    max_event_walks: usize,
+    /// Bytes each kind of stored state may hold (IDV sessions, scripted outcomes, event
+    /// walks, AET objects).
+    #[arg(long, value_name = "BYTES", value_parser = parse_state_bytes, default_value_t = Limits::default().max_state_bytes, help_heading = "Limits")]
+    max_state_bytes: usize,
+    /// Avanan scrollId cursors: stable (as the live service: one scrollId for a whole walk)
+    /// or rotating (a new scrollId per page).
+    #[arg(long, value_name = "MODE", default_value = "stable")]
+    event_cursors: sigil_emulator::EventCursors,
     /// Bearer token for the /_emulator/* control routes (off loopback one is made up and
     /// printed when none is given). Defaults to $SIGIL_CONTROL_TOKEN.
     #[arg(
@@ -113,6 +127,63 @@ fn parse_iso3(s: &str) -> Result<String, String> {
             "{s:?} is not an ISO 3166-1 alpha-3 code in upper case, e.g. PHL"
         ))
     }
+}
+
+/// A whole number within `lo..=hi`, for the numeric flags (a usage error otherwise).
+fn parse_within(s: &str, lo: usize, hi: usize) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a whole number from {lo} to {hi}")),
+    }
+}
+
+fn parse_connections(s: &str) -> Result<usize, String> {
+    parse_within(s, 1, 65_536)
+}
+
+fn parse_body_bytes(s: &str) -> Result<usize, String> {
+    parse_within(s, 1024, 1 << 30)
+}
+
+fn parse_count(s: &str) -> Result<usize, String> {
+    parse_within(s, 1, 10_000_000)
+}
+
+fn parse_page_size(s: &str) -> Result<usize, String> {
+    parse_within(s, 1, 100_000)
+}
+
+fn parse_state_bytes(s: &str) -> Result<usize, String> {
+    parse_within(s, 64 * 1024, 1 << 34)
+}
+
+/// A duration within `lo..=hi`.
+fn parse_duration_within(s: &str, lo: Duration, hi: Duration) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}"))?;
+    if (lo..=hi).contains(&d) {
+        Ok(d)
+    } else {
+        Err(format!(
+            "{s:?} is not from {} to {}",
+            humantime::format_duration(lo),
+            humantime::format_duration(hi)
+        ))
+    }
+}
+
+/// A read timeout: 1 ms to 1 h.
+fn parse_limit_duration(s: &str) -> Result<Duration, String> {
+    parse_duration_within(s, Duration::from_millis(1), Duration::from_secs(3600))
+}
+
+/// A fault delay: 0 to 1 h.
+fn parse_fault_duration(s: &str) -> Result<Duration, String> {
+    parse_duration_within(s, Duration::ZERO, Duration::from_secs(3600))
+}
+
+/// A token lifetime: 1 s to 30 days.
+fn parse_token_lifetime(s: &str) -> Result<Duration, String> {
+    parse_duration_within(s, Duration::from_secs(1), Duration::from_secs(30 * 86_400))
 }
 
 /// A probability in `[0, 1]`.
@@ -174,8 +245,12 @@ pub(crate) fn config(args: &EmulatorArgs) -> EmulatorConfig {
         max_scripts: args.max_scripts,
         max_objects: args.max_objects,
         max_page_size: args.max_page_size,
+        max_event_page_size: args.max_event_page_size,
+        max_event_walks: args.max_event_walks,
+        max_state_bytes: args.max_state_bytes,
         ..Limits::default()
     };
+    config.event_cursors = args.event_cursors;
     config.control_token = args.control_token.as_ref().map(|t| t.expose().to_owned());
     config
 }

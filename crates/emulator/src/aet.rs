@@ -223,7 +223,11 @@ fn collection_route(
                     json!({"error": "validation_error", "message": "the body must be a JSON object"}),
                 );
             };
-            if !state.reserve_object() {
+            let id = format!("{}_{}", &collection[..collection.len() - 1], state.hex_id());
+            fields.insert("id".into(), json!(id));
+            fields.insert("createdAt".into(), json!(state.now_ms()));
+            let item = Value::Object(fields);
+            if !state.reserve_object(json_size(&item)) {
                 return reply(
                     state,
                     &route,
@@ -231,10 +235,6 @@ fn collection_route(
                     storage_full(),
                 );
             }
-            let id = format!("{}_{}", &collection[..collection.len() - 1], state.hex_id());
-            fields.insert("id".into(), json!(id));
-            fields.insert("createdAt".into(), json!(state.now_ms()));
-            let item = Value::Object(fields);
             lock(&state.aet)
                 .entry(collection.to_owned())
                 .or_default()
@@ -296,6 +296,7 @@ fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: 
             }
             // PATCH merges: an object may not grow past what one request may carry.
             let size = serde_json::to_vec(&merged).map_or(usize::MAX, |v| v.len());
+            let old = serde_json::to_vec(&*item).map_or(0, |v| v.len());
             if size > state.config.limits.max_json_body {
                 drop(store);
                 return reply(
@@ -305,16 +306,25 @@ fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: 
                     json!({"error": "payload_too_large", "message": "the object would be larger than a request body may be"}),
                 );
             }
+            if !state.resize_object(old, size) {
+                drop(store);
+                return reply(
+                    state,
+                    &route,
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    storage_full(),
+                );
+            }
             *item = merged;
             let updated = Value::Object(item.clone());
             drop(store);
             reply(state, &route, StatusCode::OK, updated)
         }
         Method::DELETE => {
-            let removed = items.remove(id).is_some();
+            let removed = items.remove(id);
             drop(store);
-            if removed {
-                state.release_object();
+            if let Some(removed) = removed {
+                state.release_object(json_size(&removed));
                 state.record(&route, "204");
                 StatusCode::NO_CONTENT.into_response()
             } else {
@@ -394,7 +404,9 @@ async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
             json!({"error": "validation_error", "message": "at least one file is required"}),
         );
     }
-    if !state.reserve_object() {
+    let id = format!("document_{}", state.hex_id());
+    let item = json!({"id": id, "fields": fields, "files": files, "createdAt": state.now_ms()});
+    if !state.reserve_object(json_size(&item)) {
         return reply(
             state,
             ROUTE,
@@ -402,8 +414,6 @@ async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
             storage_full(),
         );
     }
-    let id = format!("document_{}", state.hex_id());
-    let item = json!({"id": id, "fields": fields, "files": files, "createdAt": state.now_ms()});
     lock(&state.aet)
         .entry("documents".into())
         .or_default()
@@ -411,8 +421,13 @@ async fn upload(state: &State, headers: &HeaderMap, body: Bytes) -> Response {
     reply(state, ROUTE, StatusCode::CREATED, item)
 }
 
+/// The bytes of a stored object's JSON, as counted against the state byte cap.
+fn json_size(item: &Value) -> usize {
+    serde_json::to_vec(item).map_or(0, |v| v.len())
+}
+
 fn storage_full() -> Value {
-    json!({"error": "storage_full", "message": "the emulator holds as many objects as it may (see --max-objects); delete some"})
+    json!({"error": "storage_full", "message": "the emulator holds as many objects (or bytes of them) as it may (see --max-objects and --max-state-bytes); delete some"})
 }
 
 /// `?page=P&per_page=N` (1-based page, default 1; `per_page` default and at most `max`).

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use sigil_client_core::unix_millis;
 use sigil_models::avanan::headers;
 
-use crate::avanan_events::EventFilter;
+use crate::avanan_events;
 use crate::config::Credential;
-use crate::state::{SeededEvent, State, ct_eq};
+use crate::state::{State, ct_eq};
 
 type Shared = Arc<State>;
 
@@ -38,15 +38,22 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.trim().is_empty())
 }
 
-/// The Avanan envelope.
-fn envelope(request_id: &str, code: u16, text: &str, data: Vec<Value>, scroll_id: &str) -> Value {
+/// The Avanan envelope; `total` is `recordsNumber`, the records the query matches in all.
+fn envelope(
+    request_id: &str,
+    code: u16,
+    text: &str,
+    data: Vec<Value>,
+    total: usize,
+    scroll_id: &str,
+) -> Value {
     json!({
         "responseEnvelope": {
             "requestId": request_id,
             "responseCode": code,
             "responseText": text,
             "additionalText": "",
-            "recordsNumber": data.len(),
+            "recordsNumber": total,
             "scrollId": scroll_id,
         },
         "responseData": data,
@@ -62,7 +69,7 @@ fn failure(
     text: &str,
 ) -> Response {
     state.record(route, status.as_str());
-    let body = envelope(request_id, status.as_u16(), text, Vec::new(), "");
+    let body = envelope(request_id, status.as_u16(), text, Vec::new(), 0, "");
     (status, Json(body)).into_response()
 }
 
@@ -206,51 +213,40 @@ async fn api(
     let ok = |data: Vec<Value>, scroll: &str| {
         state.record(route, "200");
         // The live service answers a success with an empty responseText.
-        Json(envelope(&req_id, 200, "", data, scroll)).into_response()
+        let total = data.len();
+        Json(envelope(&req_id, 200, "", data, total, scroll)).into_response()
     };
     let customer = customer_of(&account.id);
     let scope = format!("{FARM}:{customer}");
     match (method, path.as_str()) {
         (Method::GET, "/v1.0/scopes") => ok(vec![json!(scope)], ""),
-        (Method::POST, "/v1.0/event/query") => {
-            let bad_request = |text: &str| {
-                let text = format!("Bad Request: {text}");
+        (Method::POST, "/v1.0/event/query") => match avanan_events::query(&state, &body, &scope) {
+            Ok(page) => {
+                let records = page
+                    .records
+                    .into_iter()
+                    .map(|r| answered(r, customer))
+                    .collect();
+                state.record(route, "200");
+                Json(envelope(
+                    &req_id,
+                    200,
+                    "",
+                    records,
+                    page.total,
+                    &page.scroll_id,
+                ))
+                .into_response()
+            }
+            Err(why) => {
+                let text = format!("Bad Request: {why}");
                 failure(&state, route, &req_id, StatusCode::BAD_REQUEST, &text)
-            };
-            let filter = match EventFilter::parse(&body) {
-                Ok(filter) => filter,
-                Err(why) => return bad_request(&why),
-            };
-            let offset = match filter.scroll_id.as_deref() {
-                None => 0,
-                Some(cursor) => match state.decode_cursor(cursor) {
-                    Some(offset) => offset,
-                    None => return bad_request("invalid scrollId"),
-                },
-            };
-            let matching: Vec<&SeededEvent> = state
-                .events
-                .iter()
-                .filter(|e| filter.matches(e, &scope))
-                .collect();
-            let page: Vec<Value> = matching
-                .iter()
-                .skip(offset)
-                .take(state.config.page_size)
-                .map(|e| answered(e, customer))
-                .collect();
-            let next = offset + page.len();
-            let scroll = if next < matching.len() {
-                state.encode_cursor(next)
-            } else {
-                String::new()
-            };
-            ok(page, &scroll)
-        }
+            }
+        },
         (Method::GET, p) if p.starts_with("/v1.0/event/") => {
             let id = p.trim_start_matches("/v1.0/event/");
             match state.events.iter().find(|e| e.record["eventId"] == id) {
-                Some(event) => ok(vec![answered(event, customer)], ""),
+                Some(event) => ok(vec![answered(event.record.clone(), customer)], ""),
                 None => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
             }
         }
@@ -263,8 +259,7 @@ const FARM: &str = "mt-rnd-ng-1";
 
 /// An event as answered to `customer`: its record with `customerId`, the customer part of
 /// the account's scope, as in the recorded live answers.
-fn answered(event: &SeededEvent, customer: &str) -> Value {
-    let mut record = event.record.clone();
+fn answered(mut record: Value, customer: &str) -> Value {
     record["customerId"] = json!(customer);
     record
 }

@@ -1,14 +1,146 @@
 //! Avanan `POST /v1.0/event/query`: the request body checked, every documented filter
-//! honoured.
+//! honoured, and paging as the live service pages: `pageSize` honoured, records oldest
+//! first, `recordsNumber` the total that matches, and (in the stable cursor mode) one
+//! `scrollId` for a whole walk, the position kept here.
 
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
-use crate::state::SeededEvent;
+use crate::EventCursors;
+use crate::bounded::Weight;
+use crate::state::{SeededEvent, State};
+
+/// How long a walk of the stable cursor mode lives after it started (15 minutes).
+pub(crate) const EVENT_WALK_LIFETIME_MS: u64 = 15 * 60 * 1000;
+
+/// One walk of the stable cursor mode: whose it is, what it asked, where it stands.
+#[derive(Debug, Clone)]
+pub(crate) struct EventWalk {
+    scope: String,
+    filter: EventFilter,
+    next: usize,
+    finished: bool,
+    pub(crate) created_ms: u64,
+}
+
+impl Weight for EventWalk {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>() + self.scope.len() + self.filter.weight()
+    }
+}
+
+/// A page of an event query.
+#[derive(Debug)]
+pub(crate) struct EventPage {
+    /// The records, oldest first.
+    pub(crate) records: Vec<Value>,
+    /// How many records match the query in all.
+    pub(crate) total: usize,
+    /// The cursor of the next page; empty when there is no more.
+    pub(crate) scroll_id: String,
+}
+
+/// Answers one event query for the account whose scope is `scope`; `Err` is the reason for
+/// an HTTP 400.
+pub(crate) fn query(state: &State, body: &[u8], scope: &str) -> Result<EventPage, String> {
+    let filter = EventFilter::parse(body)?;
+    let page_size = match filter.page_size {
+        None => state.config.page_size.max(1),
+        Some(n) if n >= 1 && n <= state.config.limits.max_event_page_size => n,
+        Some(_) => {
+            return Err(format!(
+                "pageSize must be between 1 and {}",
+                state.config.limits.max_event_page_size
+            ));
+        }
+    };
+    let matching = |filter: &EventFilter| -> Vec<&SeededEvent> {
+        state
+            .events
+            .iter()
+            .filter(|e| filter.matches(e, scope))
+            .collect()
+    };
+    match state.config.event_cursors {
+        EventCursors::Rotating => {
+            let offset = match filter.scroll_id.as_deref() {
+                None => 0,
+                Some(cursor) => state
+                    .decode_cursor(cursor)
+                    .ok_or_else(|| "invalid scrollId".to_owned())?,
+            };
+            let all = matching(&filter);
+            let records: Vec<Value> = all
+                .iter()
+                .skip(offset)
+                .take(page_size)
+                .map(|e| e.record.clone())
+                .collect();
+            let next = offset + records.len();
+            let scroll_id = if next < all.len() {
+                state.encode_cursor(next)
+            } else {
+                String::new()
+            };
+            Ok(EventPage {
+                records,
+                total: all.len(),
+                scroll_id,
+            })
+        }
+        EventCursors::Stable => {
+            let mut walks = state.live_walks();
+            let (walk_id, walk) = match filter.scroll_id.clone() {
+                Some(id) => {
+                    let walk = walks
+                        .get(&id)
+                        .filter(|w| w.scope == scope && !w.finished)
+                        .cloned()
+                        .ok_or_else(|| "invalid or expired scrollId".to_owned())?;
+                    (id, walk)
+                }
+                None => (
+                    format!("{}{}", state.hex_id(), state.hex_id()),
+                    EventWalk {
+                        scope: scope.to_owned(),
+                        filter,
+                        next: 0,
+                        finished: false,
+                        created_ms: state.now_ms(),
+                    },
+                ),
+            };
+            let all = matching(&walk.filter);
+            let records: Vec<Value> = all
+                .iter()
+                .skip(walk.next)
+                .take(page_size)
+                .map(|e| e.record.clone())
+                .collect();
+            let next = walk.next + records.len();
+            let more = next < all.len();
+            let known = walks.get(&walk_id).is_some();
+            if known {
+                if let Some(kept) = walks.get_mut(&walk_id) {
+                    kept.next = next;
+                    kept.finished = !more;
+                }
+                walks.reweigh(&walk_id);
+            } else if more {
+                walks.insert(walk_id.clone(), EventWalk { next, ..walk });
+            }
+            Ok(EventPage {
+                records,
+                total: all.len(),
+                scroll_id: if more { walk_id } else { String::new() },
+            })
+        }
+    }
+}
 
 /// A parsed `requestData`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct EventFilter {
     start: Option<SystemTime>,
     end: Option<SystemTime>,
@@ -21,12 +153,43 @@ pub(crate) struct EventFilter {
     confidence: Option<String>,
     description: Option<String>,
     pub(crate) scroll_id: Option<String>,
+    page_size: Option<usize>,
+}
+
+impl Weight for EventFilter {
+    fn weight(&self) -> usize {
+        let list = |l: &Option<Vec<String>>| {
+            l.as_ref()
+                .map_or(0, |l| l.iter().map(|s| s.len() + 24).sum::<usize>())
+        };
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        list(&self.saas)
+            + list(&self.types)
+            + list(&self.states)
+            + list(&self.severities)
+            + list(&self.ids)
+            + list(&self.scopes)
+            + text(&self.confidence)
+            + text(&self.description)
+            + text(&self.scroll_id)
+    }
 }
 
 /// An ISO 8601 date as clients send it: `…Z`, `…+00:00` (or another offset), or no zone
-/// (UTC), with or without fractional seconds.
+/// (UTC), with or without fractional seconds; or a date alone (`2026-12-01`, midnight UTC).
 pub(crate) fn parse_iso(text: &str) -> Option<SystemTime> {
     let text = text.trim();
+    let is_date_only = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if is_date_only {
+        return humantime::parse_rfc3339_weak(&format!("{text}T00:00:00")).ok();
+    }
     let (local, offset_s) = if let Some(t) = text.strip_suffix('Z') {
         (t, 0i64)
     } else if text.len() > 6
@@ -101,6 +264,15 @@ impl EventFilter {
             confidence: text(data, "confidenceIndicator")?,
             description: text(data, "description")?,
             scroll_id: text(data, "scrollId")?.filter(|s| !s.is_empty()),
+            page_size: match data.get("pageSize") {
+                None | Some(Value::Null) => None,
+                Some(Value::Number(n)) => Some(
+                    n.as_u64()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or_else(|| "pageSize must be a positive integer".to_owned())?,
+                ),
+                Some(_) => return Err("pageSize must be a positive integer".into()),
+            },
         })
     }
 
@@ -143,6 +315,9 @@ mod tests {
         assert_eq!(parse_iso("2023-06-30T17:14:58.463039+02:00"), Some(t));
         assert_eq!(parse_iso("2023-06-30T13:14:58.463039-02:00"), Some(t));
         assert_eq!(parse_iso("yesterday"), None);
+        let midnight = parse_iso("2026-12-01T00:00:00Z").unwrap();
+        assert_eq!(parse_iso("2026-12-01"), Some(midnight));
+        assert_eq!(parse_iso("2026-1-011"), None);
         assert_eq!(parse_iso("é+00:00"), None);
     }
 
@@ -157,6 +332,9 @@ mod tests {
             br#"{"requestData": {"saas": "office365_emails"}}"#,
             br#"{"requestData": {"startDate": "soon"}}"#,
             br#"{"requestData": {"severities": [{}]}}"#,
+            br#"{"requestData": {"pageSize": "10"}}"#,
+            br#"{"requestData": {"pageSize": -1}}"#,
+            br#"{"requestData": {"pageSize": 1.5}}"#,
         ] {
             assert!(EventFilter::parse(bad).is_err(), "{bad:?}");
         }

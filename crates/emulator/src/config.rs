@@ -65,6 +65,34 @@ impl std::str::FromStr for Credential {
     }
 }
 
+/// How the emulator's Avanan `scrollId` cursors behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EventCursors {
+    /// As the live service: one `scrollId` for a whole walk, the position kept by the
+    /// server; `""` on the last page.
+    #[default]
+    Stable,
+    /// A new `scrollId` for every page, carrying the position (the emulator's earlier form,
+    /// kept so that clients are tested against both).
+    Rotating,
+}
+
+impl std::str::FromStr for EventCursors {
+    type Err = String;
+
+    /// `stable` or `rotating`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "stable" => Ok(Self::Stable),
+            "rotating" => Ok(Self::Rotating),
+            _ => Err(format!(
+                "{s:?} is not a cursor mode: use stable or rotating"
+            )),
+        }
+    }
+}
+
 /// What the emulator knows and how strict it is.
 #[derive(Clone)]
 pub struct EmulatorConfig {
@@ -85,8 +113,10 @@ pub struct EmulatorConfig {
     pub seed: Option<u64>,
     /// How many Avanan security events are seeded.
     pub seeded_events: usize,
-    /// Events per `/v1.0/event/query` page.
+    /// Events per `/v1.0/event/query` page when the query sets no `pageSize` (default 10).
     pub page_size: usize,
+    /// How `scrollId` cursors behave (default [`EventCursors::Stable`], as the live service).
+    pub event_cursors: EventCursors,
     /// Faults to inject (default none).
     pub faults: Faults,
     /// Milliseconds added to the emulator's clock (negative: behind), as a server whose clock
@@ -130,6 +160,16 @@ pub struct Limits {
     pub max_objects: usize,
     /// The largest page of an AET collection listing (default 100).
     pub max_page_size: usize,
+    /// The largest `pageSize` of an Avanan event query (default 1,000, the limit widely used
+    /// integrations ask for); a larger one is refused with HTTP 400.
+    pub max_event_page_size: usize,
+    /// The bytes each kind of stored state may hold: open IDV sessions, scripted outcomes,
+    /// Avanan event walks, AET objects (default 64 MiB each; the oldest sessions, scripts and
+    /// walks are dropped to make room, a new AET object is refused with HTTP 507).
+    pub max_state_bytes: usize,
+    /// Avanan event walks kept at once in the stable cursor mode (default 1,000; the oldest
+    /// is dropped to make room; a walk also ends 15 minutes after it started).
+    pub max_event_walks: usize,
 }
 
 impl Default for Limits {
@@ -146,6 +186,9 @@ impl Default for Limits {
             max_scripts: 10_000,
             max_objects: 10_000,
             max_page_size: 100,
+            max_event_page_size: 1000,
+            max_event_walks: 1000,
+            max_state_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -158,6 +201,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("avanan_accounts", &self.avanan_accounts)
             .field("idv_regions", &self.idv_regions)
             .field("time_window", &self.time_window)
+            .field("event_cursors", &self.event_cursors)
             .field("faults", &self.faults)
             .field("clock_offset_ms", &self.clock_offset_ms)
             .field("token_lifetime", &self.token_lifetime)
@@ -206,6 +250,7 @@ impl Default for EmulatorConfig {
             seed: None,
             seeded_events: 25,
             page_size: 10,
+            event_cursors: EventCursors::default(),
             faults: Faults::default(),
             clock_offset_ms: 0,
             token_lifetime: None,

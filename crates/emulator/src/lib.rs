@@ -44,8 +44,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, Limits, SAMPLE_ADVANCE,
-    SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
+    AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, EventCursors, Limits,
+    SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
 };
 pub use faults::Faults;
 pub use outcome::IdvOutcome;

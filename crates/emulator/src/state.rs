@@ -6,7 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::{Value, json};
 use sigil_client_core::unix_millis;
 
-use crate::bounded::BoundedMap;
+use crate::avanan_events::{EVENT_WALK_LIFETIME_MS, EventWalk};
+use crate::bounded::{BoundedMap, Weight};
 use crate::config::EmulatorConfig;
 use crate::jwt::Jwt;
 use crate::outcome::IdvOutcome;
@@ -24,6 +25,25 @@ pub(crate) struct IdvSession {
     pub(crate) created_ms: u64,
 }
 
+impl Weight for IdvSession {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.return_url.len()
+            + self.fail_return_url.len()
+            + self.outcome.as_ref().map_or(0, Weight::weight)
+    }
+}
+
+impl Weight for IdvOutcome {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + match self {
+                IdvOutcome::Forgery(label) => label.as_str().len(),
+                _ => 0,
+            }
+    }
+}
+
 /// How long an IDV session (and its H5 page) lives: one hour, as the document says.
 pub(crate) const SESSION_LIFETIME_MS: u64 = 3_600_000;
 
@@ -38,13 +58,16 @@ pub(crate) struct State {
     rng: Mutex<fastrand::Rng>,
     sessions: Mutex<BoundedMap<IdvSession>>,
     scripts: Mutex<BoundedMap<IdvOutcome>>,
-    /// Stored AET objects, all collections together.
-    aet_objects: std::sync::atomic::AtomicUsize,
+    /// Stored AET objects, all collections together: how many, and their JSON bytes.
+    aet_objects: Mutex<(usize, usize)>,
     /// AET collections: name → id → object.
     pub(crate) aet: Mutex<BTreeMap<String, BTreeMap<String, Value>>>,
+    /// Seeded events, oldest first.
     pub(crate) events: Vec<SeededEvent>,
-    /// Keys the `scrollId` cursors.
+    /// Keys the rotating `scrollId` cursors.
     cursor_key: u64,
+    /// Event walks of the stable cursor mode, by `scrollId`.
+    walks: Mutex<BoundedMap<EventWalk>>,
     metrics: Mutex<Metrics>,
     pub(crate) faults: crate::Faults,
     pub(crate) control_token: Option<String>,
@@ -71,8 +94,10 @@ pub(crate) fn avanan_time(t: std::time::SystemTime) -> String {
     format!("{}+00:00", text.trim_end_matches('Z'))
 }
 
-/// Seeded events spread over days, newest first, with varied SaaS, types, states,
-/// severities and confidence, in the shape of the recorded live answers.
+/// Seeded events spread over days, oldest first (the order the live service answers in),
+/// with varied SaaS, types, states, severities and confidence, in the shape and field types
+/// of the recorded live answers (`data` a string, `additionalData` and
+/// `availableEventActions` null).
 fn seed_events(
     rng: &mut fastrand::Rng,
     count: usize,
@@ -81,9 +106,10 @@ fn seed_events(
     let mut hex32 = || format!("{:016x}{:016x}", rng.u64(..), rng.u64(..));
     (0..count)
         .map(|i| {
-            // 7 h 13 min and a few microseconds apart: several days for the default 25.
+            // 7 h 13 min and a few microseconds apart: several days for the default 25; the
+            // last one is the newest.
             let age = std::time::Duration::from_micros(
-                (i as u64).saturating_mul(26_000_000_000 + 463_039),
+                ((count - 1 - i) as u64).saturating_mul(26_000_000_000 + 463_039),
             );
             let created = now.checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
             let kind = EVENT_TYPES[i % EVENT_TYPES.len()];
@@ -98,9 +124,9 @@ fn seed_events(
                 "eventCreated": avanan_time(created),
                 "severity": (((i + i / 5) % 5) + 1).to_string(),
                 "description": format!("Seeded {kind} event {} on {saas}", i + 1),
-                "data": {},
-                "additionalData": {},
-                "availableEventActions": [],
+                "data": format!("A {kind} event was detected in {saas} (seeded event {})", i + 1),
+                "additionalData": null,
+                "availableEventActions": null,
                 "actions": [],
             });
             SeededEvent { created, record }
@@ -130,12 +156,16 @@ impl State {
             base_url,
             jwt: Jwt::new(key),
             rng: Mutex::new(rng),
-            sessions: Mutex::new(BoundedMap::new(limits.max_sessions)),
-            scripts: Mutex::new(BoundedMap::new(limits.max_scripts)),
-            aet_objects: std::sync::atomic::AtomicUsize::new(0),
+            sessions: Mutex::new(BoundedMap::new(limits.max_sessions, limits.max_state_bytes)),
+            scripts: Mutex::new(BoundedMap::new(limits.max_scripts, limits.max_state_bytes)),
+            aet_objects: Mutex::new((0, 0)),
             aet: Mutex::new(BTreeMap::new()),
             events,
             cursor_key,
+            walks: Mutex::new(BoundedMap::new(
+                limits.max_event_walks,
+                limits.max_state_bytes,
+            )),
             metrics: Mutex::new(BTreeMap::new()),
             fault_rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
             control_token,
@@ -160,19 +190,16 @@ impl State {
             .or_default() += 1;
     }
 
-    /// The counters, plus what is held now under `held` (`sessions`, `scripts`,
-    /// `aet_objects`).
+    /// The counters, plus what is held now under `held`: how many sessions, scripts, AET
+    /// objects and event walks, and the bytes each holds (`*_bytes`).
     pub(crate) fn metrics(&self) -> Metrics {
         let mut metrics = lock(&self.metrics).clone();
-        let (sessions, scripts, objects) = self.held();
+        let held = self.held();
         metrics.insert(
             "held".into(),
-            [
-                ("sessions".to_owned(), sessions as u64),
-                ("scripts".to_owned(), scripts as u64),
-                ("aet_objects".to_owned(), objects as u64),
-            ]
-            .into(),
+            held.into_iter()
+                .map(|(k, v)| (k.to_owned(), v as u64))
+                .collect(),
         );
         metrics
     }
@@ -212,37 +239,75 @@ impl State {
         let mut sessions = self.live_sessions();
         let session = sessions.get_mut(signature_id)?;
         session.outcome = Some(outcome);
-        Some(session.clone())
+        let session = session.clone();
+        sessions.reweigh(signature_id);
+        Some(session)
     }
 
-    /// How many sessions, scripts and AET objects are held.
-    fn held(&self) -> (usize, usize, usize) {
-        (
-            self.live_sessions().len(),
-            lock(&self.scripts).len(),
-            self.aet_objects.load(std::sync::atomic::Ordering::SeqCst),
-        )
+    /// How many sessions, scripts, AET objects and event walks are held, and their bytes.
+    fn held(&self) -> [(&'static str, usize); 8] {
+        let (sessions, session_bytes) = {
+            let s = self.live_sessions();
+            (s.len(), s.bytes())
+        };
+        let (scripts, script_bytes) = {
+            let s = lock(&self.scripts);
+            (s.len(), s.bytes())
+        };
+        let (walks, walk_bytes) = {
+            let w = self.live_walks();
+            (w.len(), w.bytes())
+        };
+        let (objects, object_bytes) = *lock(&self.aet_objects);
+        [
+            ("sessions", sessions),
+            ("sessions_bytes", session_bytes),
+            ("scripts", scripts),
+            ("scripts_bytes", script_bytes),
+            ("aet_objects", objects),
+            ("aet_objects_bytes", object_bytes),
+            ("event_walks", walks),
+            ("event_walks_bytes", walk_bytes),
+        ]
     }
 
-    /// Reserves room for one more AET object; `false` when the cap is reached.
-    pub(crate) fn reserve_object(&self) -> bool {
-        let cap = self.config.limits.max_objects;
-        self.aet_objects
-            .fetch_update(
-                std::sync::atomic::Ordering::SeqCst,
-                std::sync::atomic::Ordering::SeqCst,
-                |n| (n < cap).then_some(n + 1),
-            )
-            .is_ok()
+    /// Reserves room for one more AET object of `bytes` (its JSON); `false` when the object
+    /// cap or the byte cap is reached.
+    pub(crate) fn reserve_object(&self, bytes: usize) -> bool {
+        let limits = &self.config.limits;
+        let mut held = lock(&self.aet_objects);
+        let fits =
+            held.0 < limits.max_objects && held.1.saturating_add(bytes) <= limits.max_state_bytes;
+        if fits {
+            *held = (held.0 + 1, held.1 + bytes);
+        }
+        fits
     }
 
-    /// Gives back the room of a deleted AET object.
-    pub(crate) fn release_object(&self) {
-        let _ = self.aet_objects.fetch_update(
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-            |n| n.checked_sub(1),
-        );
+    /// Counts an AET object changed from `old` to `new` bytes; `false` (nothing counted)
+    /// when the byte cap would be passed.
+    pub(crate) fn resize_object(&self, old: usize, new: usize) -> bool {
+        let mut held = lock(&self.aet_objects);
+        let total = held.1.saturating_sub(old).saturating_add(new);
+        let fits = total <= self.config.limits.max_state_bytes;
+        if fits {
+            held.1 = total;
+        }
+        fits
+    }
+
+    /// Gives back the room of a deleted AET object of `bytes`.
+    pub(crate) fn release_object(&self, bytes: usize) {
+        let mut held = lock(&self.aet_objects);
+        *held = (held.0.saturating_sub(1), held.1.saturating_sub(bytes));
+    }
+
+    /// The walks of the stable cursor mode, with those past their lifetime dropped.
+    pub(crate) fn live_walks(&self) -> MutexGuard<'_, BoundedMap<EventWalk>> {
+        let now = self.now_ms();
+        let mut walks = lock(&self.walks);
+        walks.expire(|w| now.saturating_sub(w.created_ms) >= EVENT_WALK_LIFETIME_MS);
+        walks
     }
 
     /// An opaque 32-hex `scrollId` for `offset`, as the live service's cursors look.

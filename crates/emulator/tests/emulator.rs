@@ -919,7 +919,8 @@ async fn avanan_events_have_the_recorded_real_shape() {
         assert_eq!(event["customerId"], customer);
     }
     assert!(is_avanan_time(sample["eventCreated"].as_str().unwrap()));
-    // Variety: several SaaS, types, states, severities; creation times over days, newest first.
+    // Variety: several SaaS, types, states, severities; creation times over days, oldest
+    // first (the order incremental fetches by eventCreated rely on).
     let distinct = |key: &str| {
         events
             .iter()
@@ -934,12 +935,18 @@ async fn avanan_events_have_the_recorded_real_shape() {
         .map(|e| e["eventCreated"].as_str().unwrap())
         .collect();
     assert!(
-        created.windows(2).all(|w| w[0] > w[1]),
-        "newest first, comparable as strings"
+        created.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, comparable as strings"
     );
     let first = humantime::parse_rfc3339(&format!("{}Z", &created[0][..26])).unwrap();
     let last = humantime::parse_rfc3339(&format!("{}Z", &created[24][..26])).unwrap();
-    assert!(first.duration_since(last).unwrap() > Duration::from_secs(3 * 86_400));
+    assert!(last.duration_since(first).unwrap() > Duration::from_secs(3 * 86_400));
+    // The recorded record's types: data a string, additionalData and availableEventActions
+    // null.
+    for event in &events {
+        assert!(event["data"].is_string(), "{event}");
+        assert!(event["additionalData"].is_null() && event["availableEventActions"].is_null());
+    }
     emu.shutdown().await.unwrap();
 }
 
@@ -976,11 +983,11 @@ async fn avanan_event_query_honours_every_filter() {
         ),
         (json!({"description": "EVENT 12 "}), 1),
         (
-            json!({"startDate": all[4]["eventCreated"], "endDate": all[1]["eventCreated"]}),
+            json!({"startDate": all[1]["eventCreated"], "endDate": all[4]["eventCreated"]}),
             4,
         ),
         (
-            json!({"startDate": all[9]["eventCreated"], "endDate": null}),
+            json!({"startDate": all[15]["eventCreated"], "endDate": null}),
             10,
         ),
         (json!({"scopes": ["mt-rnd-ng-1:someone-else"]}), 0),
@@ -1001,6 +1008,9 @@ async fn avanan_event_query_honours_every_filter() {
         "{}",
         r#"{"requestData": []}"#,
         r#"{"requestData": {"startDate": "soon"}}"#,
+        r#"{"requestData": {"pageSize": 0}}"#,
+        r#"{"requestData": {"pageSize": 1001}}"#,
+        r#"{"requestData": {"scrollId": "00000000000000000000000000000000"}}"#,
     ] {
         let (status, body) = avanan_call(
             &http,

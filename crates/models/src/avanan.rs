@@ -107,7 +107,8 @@ pub struct ResponseEnvelope {
     /// More text.
     #[serde(default)]
     pub additional_text: Option<String>,
-    /// Records in this page.
+    /// The number of records the query matches in all (the live service reports the total
+    /// available, not the length of this page).
     #[serde(default)]
     pub records_number: Option<i64>,
     /// Cursor of the next page; empty or absent when there is no more.
@@ -221,6 +222,10 @@ pub struct EventQuery {
     /// Cursor of the page to fetch (from the previous `scrollId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scroll_id: Option<String>,
+    /// Records per page. The live service honours it, and a page with fewer records than
+    /// asked is the last of a walk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
     /// Any other field a newer service or client uses, sent and kept verbatim.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
