@@ -9,14 +9,15 @@ use sigil_client_core::{Clock, SystemClock, unix_millis};
 use sigil_models::aet::headers;
 use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
 use sigil_signing::{SecretKey, TimestampMillis};
+use sigil_transport::RequestTarget;
 
 use crate::AetError;
 
 /// Adds AET's five headers to a request that is about to be sent: `timestamp` (now),
 /// `authorization: Bearer <token>` and `signature` (both marked sensitive), and `accept` /
-/// `content-type` unless set. The signature covers the path and query exactly as the
-/// request's URI carries them (without the leading slash; the query per the
-/// [`QueryPolicy`]) and the body's exact bytes, or the empty string for a
+/// `content-type` unless set. The signature covers the path and query exactly as they go on
+/// the wire (the URI is rewritten to its wire form first; signed without the leading slash;
+/// the query per the [`QueryPolicy`]) and the body's exact bytes, or the empty string for a
 /// `multipart/form-data` body, as the document requires.
 ///
 /// ```
@@ -86,32 +87,43 @@ impl AetRequestSigner {
     }
 
     /// Signs `request` in place; its body is signed as it is.
+    ///
+    /// The request's URI is first rewritten to its wire form (see
+    /// [`RequestTarget::from_uri`](sigil_transport::RequestTarget::from_uri)): `{`, `"`, a
+    /// space or `é` in the path, `'` in the query are percent-encoded as reqwest would send
+    /// them, so the request carries exactly the bytes signed. A URI that would address
+    /// another resource on the wire (`.`/`..` segments, a backslash, user info) is refused
+    /// with [`AetError::Target`] and the request is left untouched.
     pub fn sign<B: AsRef<[u8]>>(&self, request: &mut http::Request<B>) -> Result<(), AetError> {
-        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let target = RequestTarget::from_uri(request.uri())?;
         let headers = self.headers_for(
             request.method().as_str(),
-            target,
+            target.path_and_query(),
             request.body().as_ref(),
             request.headers(),
         )?;
+        *request.uri_mut() = target.into_uri();
         headers.apply(request.headers_mut());
         Ok(())
     }
 
     /// Signs the head of a request whose body is `body` (for stacks that keep them apart,
-    /// as `http::request::Parts` plus bytes).
+    /// as `http::request::Parts` plus bytes); the URI is rewritten to its wire form first,
+    /// as by [`sign`](Self::sign).
     pub fn sign_parts(
         &self,
         parts: &mut http::request::Parts,
         body: &[u8],
     ) -> Result<(), AetError> {
-        let target = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
-        self.headers_for(parts.method.as_str(), &target, body, &parts.headers)?
-            .apply(&mut parts.headers);
+        let target = RequestTarget::from_uri(&parts.uri)?;
+        let headers = self.headers_for(
+            parts.method.as_str(),
+            target.path_and_query(),
+            body,
+            &parts.headers,
+        )?;
+        parts.uri = target.into_uri();
+        headers.apply(&mut parts.headers);
         Ok(())
     }
 

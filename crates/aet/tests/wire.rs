@@ -234,3 +234,90 @@ async fn a_reqwest_middleware_client_signs_requests_the_emulator_accepts() {
     assert!(!emulator.metrics().contains_key("aet.auth"));
     emulator.shutdown().await.unwrap();
 }
+
+/// What one sign-in-place entry point did with a request.
+enum Signed {
+    /// The request (its URI rewritten to the wire form) is ready to send.
+    Ready(http::Request<Vec<u8>>),
+    /// Refused before signing.
+    Refused(AetError),
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sign_in_place_entry_point_signs_what_a_plain_reqwest_client_sends() {
+    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+        .await
+        .unwrap();
+    let base = emulator.base_url();
+    let http_client = reqwest::Client::new();
+    let mut checked = 0;
+    for policy in [QueryPolicy::Exclude, QueryPolicy::Include] {
+        let signer = sigil_aet::AetRequestSigner::new(
+            SAMPLE_AET.0,
+            &SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+        )
+        .unwrap()
+        .query_policy(policy);
+        for (target, expect) in awkward_targets() {
+            // A target `http` cannot hold as a URI is never a request to sign; a fragment is
+            // dropped by `http` itself, so that URI is a plain one.
+            if target.contains('#') {
+                continue;
+            }
+            let Ok(request) = http::Request::get(format!("{base}{target}")).body(Vec::<u8>::new())
+            else {
+                continue;
+            };
+            let given = request.uri().clone();
+            let entry_points: [(&str, Box<dyn Fn(http::Request<Vec<u8>>) -> Signed>); 2] = [
+                (
+                    "sign",
+                    Box::new(|mut request| match signer.sign(&mut request) {
+                        Ok(()) => Signed::Ready(request),
+                        Err(e) => Signed::Refused(e),
+                    }),
+                ),
+                (
+                    "sign_parts",
+                    Box::new(|request| {
+                        let (mut parts, body) = request.into_parts();
+                        match signer.sign_parts(&mut parts, &body) {
+                            Ok(()) => Signed::Ready(http::Request::from_parts(parts, body)),
+                            Err(e) => Signed::Refused(e),
+                        }
+                    }),
+                ),
+            ];
+            for (name, entry_point) in &entry_points {
+                let mut copy = http::Request::get(given.clone()).body(Vec::new()).unwrap();
+                *copy.headers_mut() = request.headers().clone();
+                let shown: String = target.chars().take(60).collect();
+                match (expect, entry_point(copy)) {
+                    (Sent, Signed::Ready(signed)) => {
+                        let wire =
+                            reqwest::Request::try_from(signed.map(reqwest::Body::from)).unwrap();
+                        let response = http_client.execute(wire).await.unwrap();
+                        assert!(
+                            matches!(response.status().as_u16(), 200 | 404),
+                            "{name} {policy:?} {shown:?}: HTTP {}",
+                            response.status()
+                        );
+                        checked += 1;
+                    }
+                    (Refused, Signed::Refused(AetError::Target(_))) => {}
+                    (_, Signed::Ready(signed)) => {
+                        panic!("{name} {policy:?} {shown:?}: signed as {}", signed.uri())
+                    }
+                    (_, Signed::Refused(e)) => panic!("{name} {policy:?} {shown:?}: {e:?}"),
+                }
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} requests went out");
+    let metrics = emulator.metrics();
+    assert!(
+        !metrics.contains_key("aet.auth"),
+        "authentication failures: {metrics:?}"
+    );
+    emulator.shutdown().await.unwrap();
+}

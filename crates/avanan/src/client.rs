@@ -390,9 +390,13 @@ impl AvananClient {
     }
 
     /// Signs a caller's request in place, for callers with their own HTTP stack: the cached
-    /// access token (fetched if needed) and the five headers, signed over the path and query
-    /// exactly as the request's URI carries them. The URI must be on the configured origin
-    /// (or be a bare path).
+    /// access token (fetched if needed) and the five headers. The request's URI is first
+    /// rewritten to its wire form (see [`RequestTarget::from_uri`]): `{`, `"`, a space or
+    /// `é` in the path, `'` in the query are percent-encoded as reqwest would send them, and
+    /// the signature covers exactly those bytes. The URI must be on the configured origin (or
+    /// be a bare path); a URI that would address another resource on the wire is refused with
+    /// [`AvananError::Target`] before any token is fetched, and the request is left
+    /// untouched.
     ///
     /// ```no_run
     /// # async fn run(client: sigil_avanan::AvananClient) -> Result<(), sigil_avanan::AvananError> {
@@ -404,13 +408,16 @@ impl AvananClient {
     /// # Ok(()) }
     /// ```
     pub async fn authorize<B>(&self, request: &mut http::Request<B>) -> Result<(), AvananError> {
-        let request_string = self.request_string_of(request.uri())?;
+        let target = self.wire_target_of(request.uri())?;
         let token = self.access_token().await?;
-        self.sign_headers(request.headers_mut(), &request_string, Some(&token))
+        self.sign_headers(request.headers_mut(), target.path_and_query(), Some(&token))?;
+        *request.uri_mut() = target.into_uri();
+        Ok(())
     }
 
-    /// The request string of a caller's URI, checked to be on the configured origin.
-    pub(crate) fn request_string_of(&self, uri: &http::Uri) -> Result<String, AvananError> {
+    /// A caller's URI in its wire form, checked to be on the configured origin (a bare path
+    /// is taken as on it).
+    pub(crate) fn wire_target_of(&self, uri: &http::Uri) -> Result<RequestTarget, AvananError> {
         if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
             let origin = Origin::parse(&format!("{scheme}://{authority}"))?;
             if origin != self.inner.origin {
@@ -422,10 +429,7 @@ impl AvananClient {
                 ));
             }
         }
-        Ok(uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned())
+        Ok(RequestTarget::from_uri(uri)?)
     }
 
     fn check(response: &HttpResponse) -> Result<(), AvananError> {

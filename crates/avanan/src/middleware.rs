@@ -44,9 +44,10 @@ impl AvananAuth {
             .as_str()
             .parse()
             .map_err(|e: http::uri::InvalidUri| AvananError::InvalidRequest(e.to_string()))?;
-        let request_string = self.client.request_string_of(&uri)?;
+        // reqwest's URL is already the wire form: the target is the same bytes.
+        let target = self.client.wire_target_of(&uri)?;
         self.client
-            .sign_headers(request.headers_mut(), &request_string, Some(&token))?;
+            .sign_headers(request.headers_mut(), target.path_and_query(), Some(&token))?;
         Ok(token)
     }
 }

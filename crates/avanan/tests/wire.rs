@@ -225,3 +225,49 @@ async fn a_reqwest_middleware_client_and_signed_http_requests_are_accepted() {
     assert_eq!(count(&emulator.metrics(), "avanan.auth", "200"), 1);
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_signs_what_a_plain_reqwest_client_sends() {
+    let emulator = emulator().await;
+    let base = emulator.base_url();
+    let c = client(&base, Recorder::new(reqwest()));
+    let http_client = reqwest::Client::new();
+    let mut sent = 0;
+    for (target, expect) in awkward_targets() {
+        // A target `http` cannot hold as a URI is never a request to sign; a fragment is
+        // dropped by `http` itself, so that URI is a plain one.
+        if target.contains('#') {
+            continue;
+        }
+        let Ok(mut request) = http::Request::get(format!("{base}{target}")).body(Vec::<u8>::new())
+        else {
+            continue;
+        };
+        let given = request.uri().clone();
+        let shown: String = target.chars().take(60).collect();
+        match (expect, c.authorize(&mut request).await) {
+            (Sent, Ok(())) => {
+                let wire = reqwest::Request::try_from(request.map(reqwest::Body::from)).unwrap();
+                let response = http_client.execute(wire).await.unwrap();
+                assert!(
+                    matches!(response.status().as_u16(), 200 | 404),
+                    "{shown:?}: HTTP {}",
+                    response.status()
+                );
+                sent += 1;
+            }
+            (Refused, Err(AvananError::Target(_))) => {
+                assert_eq!(
+                    request.uri(),
+                    &given,
+                    "{shown:?}: a refused request is untouched"
+                );
+                assert!(request.headers().is_empty(), "{shown:?}");
+            }
+            (_, result) => panic!("{shown:?}: expected {expect:?}, got {result:?}"),
+        }
+    }
+    assert!(sent >= 12, "only {sent} requests went out");
+    assert_eq!(refusals(&emulator.metrics()), 0, "{:?}", emulator.metrics());
+    emulator.shutdown().await.unwrap();
+}

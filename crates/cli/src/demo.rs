@@ -415,8 +415,11 @@ async fn avanan_flows(report: &mut Report, base: &str) {
         })
         .await;
     report
-        .step("POST /v1.0/event/query, paged by scrollId", async {
-            let mut pager = client.events(EventQuery::default());
+        .step("POST /v1.0/event/query, 10 a page, one scrollId", async {
+            let mut pager = client.events(EventQuery {
+                page_size: Some(10),
+                ..EventQuery::default()
+            });
             let (mut pages, mut events) = (0, 0);
             while let Some(page) = pager.next_page().await {
                 events += page.map_err(|e| e.to_string())?.len();

@@ -347,12 +347,58 @@ impl fmt::Debug for RequestTarget {
 }
 
 impl RequestTarget {
-    /// The absolute URI to send.
+    /// A caller's URI (as an `http::Request` carries it) in its wire form, by the rules of
+    /// [`Origin::target`]: the path and query percent-encoded as an HTTP stack that re-parses
+    /// the URI (reqwest does) sends them, and refused when that would address another
+    /// resource. An absolute URI keeps its scheme and authority (which must be a plain
+    /// origin: no user name or password); a bare path stays a bare path.
+    ///
+    /// Entry points that sign a caller's request put [`uri`](Self::uri) back on it and sign
+    /// [`path_and_query`](Self::path_and_query), so the request carries exactly the signed
+    /// bytes.
+    ///
+    /// ```
+    /// use sigil_transport::RequestTarget;
+    /// let uri: http::Uri = "https://api.example/v3/users/{id}?name=O'Brien".parse()?;
+    /// let target = RequestTarget::from_uri(&uri)?;
+    /// assert_eq!(target.uri(), "https://api.example/v3/users/%7Bid%7D?name=O%27Brien");
+    /// let bare: http::Uri = "/v3/a/../b".parse()?;
+    /// assert!(RequestTarget::from_uri(&bare).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_uri(uri: &http::Uri) -> Result<RequestTarget, TargetError> {
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => {
+                Origin::parse(&format!("{scheme}://{authority}"))?.target(path_and_query)
+            }
+            (None, None) => {
+                // A bare path: the wire rules do not depend on the host, so any origin does.
+                let placeholder = Origin::parse("http://localhost")?;
+                let target = placeholder.target(path_and_query)?;
+                let bare = http::Uri::from_maybe_shared(bytes::Bytes::copy_from_slice(
+                    target.path_and_query().as_bytes(),
+                ))
+                .map_err(|e| invalid(path_and_query, e))?;
+                Ok(RequestTarget {
+                    path_len: target.path_len,
+                    uri: bare,
+                })
+            }
+            _ => Err(invalid(
+                &uri.to_string(),
+                "a URI with a scheme needs a host, and a host needs a scheme",
+            )),
+        }
+    }
+
+    /// The URI to send: absolute, except for a target made by
+    /// [`from_uri`](Self::from_uri) from a bare path.
     pub fn uri(&self) -> &http::Uri {
         &self.uri
     }
 
-    /// The absolute URI to send, taken out of the target (no copy: for a request built once).
+    /// The URI to send, taken out of the target (no copy: for a request built once).
     pub fn into_uri(self) -> http::Uri {
         self.uri
     }
