@@ -32,21 +32,46 @@ use crate::error::{AdvanceError, VendorFailure};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AdvanceRetryClassifier;
 
+/// The `code` of an ADVANCE envelope, if the body is one.
+fn envelope_code(response: &HttpResponse) -> Option<ResponseCode> {
+    #[derive(serde::Deserialize)]
+    struct CodeOnly {
+        code: ResponseCode,
+    }
+    serde_json::from_slice::<CodeOnly>(response.body())
+        .ok()
+        .map(|c| c.code)
+}
+
 impl RetryClassifier for AdvanceRetryClassifier {
     fn classify(&self, response: &HttpResponse, now: SystemTime) -> RetryDecision {
-        #[derive(serde::Deserialize)]
-        struct CodeOnly {
-            code: ResponseCode,
-        }
-        match serde_json::from_slice::<CodeOnly>(response.body()) {
-            Ok(CodeOnly {
-                code: ResponseCode::ServiceBusy | ResponseCode::RetryLater,
-            }) => RetryDecision::Retry {
+        match envelope_code(response) {
+            Some(ResponseCode::ServiceBusy | ResponseCode::RetryLater) => RetryDecision::Retry {
                 after: retry_after(response.headers(), now),
             },
             _ => RetryDecision::Done,
         }
     }
+
+    /// `SERVICE_BUSY` is the server turning the request away unprocessed, so even
+    /// `generate-url` may be sent again; `RETRY_LATER` says less, and is final for it.
+    fn not_processed(&self, response: &HttpResponse, now: SystemTime) -> RetryDecision {
+        match envelope_code(response) {
+            Some(ResponseCode::ServiceBusy) => RetryDecision::Retry {
+                after: retry_after(response.headers(), now),
+            },
+            _ => RetryDecision::Done,
+        }
+    }
+}
+
+/// Whether a call may be sent again after the server may have acted on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// Token requests and reads (`generate-token`, `get-result`).
+    Repeatable,
+    /// Opens something on the server (`generate-url` opens a priced session).
+    Creates,
 }
 
 /// Builds an [`AdvanceClient`].
@@ -314,12 +339,14 @@ impl AdvanceClient {
     }
 
     /// One POST with retries, the request (and so any signature in its body) built afresh
-    /// for every attempt by `body`.
+    /// for every attempt by `body`. A [`Call::Creates`] is sent again only when the server
+    /// provably did not get it or did not process it.
     async fn post<T: DeserializeOwned>(
         &self,
         deadline: Deadline,
         target: &RequestTarget,
         token: Option<&AccessToken>,
+        call: Call,
         mut body: impl FnMut() -> Result<Vec<u8>, AdvanceError>,
     ) -> Result<(Envelope<T>, HttpResponse), AdvanceError> {
         let token = token.map(token_header).transpose()?;
@@ -334,9 +361,11 @@ impl AdvanceClient {
             if let Some(token) = &token {
                 headers.insert(ACCESS_TOKEN_HEADER, token.clone());
             }
-            // Every ADVANCE call here may be repeated: a token request mints another token,
-            // get-result only reads, generate-url opens one more session.
-            request.extensions_mut().insert(RetrySafe);
+            // A token request mints another token and get-result only reads: both may be
+            // repeated. generate-url opens a session (and is priced): it may not.
+            if call == Call::Repeatable {
+                request.extensions_mut().insert(RetrySafe);
+            }
             Ok(request)
         };
         let response = self.inner.dispatcher.send(deadline, build).await?;
@@ -393,7 +422,13 @@ impl AdvanceClient {
             };
             let sent_at = self.inner.clock.now();
             let (envelope, response) = self
-                .post::<TokenData>(deadline, &self.inner.token_target, None, body)
+                .post::<TokenData>(
+                    deadline,
+                    &self.inner.token_target,
+                    None,
+                    Call::Repeatable,
+                    body,
+                )
                 .await?;
             let server_date = response
                 .headers()
@@ -514,6 +549,7 @@ impl AdvanceClient {
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         target: &RequestTarget,
+        kind: Call,
         body: &B,
     ) -> Result<T, AdvanceError> {
         let json = serde_json::to_vec(body).map_err(|e| AdvanceError::Decode(e.to_string()))?;
@@ -525,7 +561,7 @@ impl AdvanceClient {
                     loop {
                         let token = self.cached_token().await?;
                         let (envelope, _) = self
-                            .post::<T>(deadline, target, Some(&token), || Ok(json.clone()))
+                            .post::<T>(deadline, target, Some(&token), kind, || Ok(json.clone()))
                             .await?;
                         if envelope.is_success() {
                             return envelope.data.ok_or_else(|| {
@@ -547,18 +583,23 @@ impl AdvanceClient {
                 .await
     }
 
-    /// H5 IDV `generate-url`: a verification page for one user.
+    /// H5 IDV `generate-url`: a verification page for one user. It opens a session on the
+    /// server, so it is never sent twice once the server may have acted on it: it is
+    /// repeated only after a refused connection, HTTP 429 or `SERVICE_BUSY` (and once after
+    /// `IAM_FAILED`, with a fresh token); a timeout, a dropped connection or a 5xx is final.
     pub async fn generate_url(
         &self,
         request: &GenerateUrlRequest,
     ) -> Result<GenerateUrlData, AdvanceError> {
-        self.call(&self.inner.generate_url_target, request).await
+        self.call(&self.inner.generate_url_target, Call::Creates, request)
+            .await
     }
 
     /// H5 IDV `get-result`: the outcome of a verification session.
     pub async fn get_result(&self, signature_id: &str) -> Result<IdvResultData, AdvanceError> {
         self.call(
             &self.inner.get_result_target,
+            Call::Repeatable,
             &GetResultRequest::new(signature_id)?,
         )
         .await

@@ -321,3 +321,67 @@ async fn every_sign_in_place_entry_point_signs_what_a_plain_reqwest_client_sends
     );
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_is_repeated_only_when_the_server_did_not_get_or_process_it() {
+    // (case, transport in front of the emulator, attempts, objects the server created)
+    let cases: Vec<(&str, Recorder<ReqwestTransport>, usize, u64)> = vec![
+        (
+            "connection refused",
+            Recorder::new(reqwest()).refuse_first(1),
+            2,
+            1,
+        ),
+        (
+            "HTTP 429",
+            Recorder::new(reqwest()).answer_first(1, 429),
+            2,
+            1,
+        ),
+        (
+            "timeout after the server got it",
+            Recorder::new(reqwest())
+                .lose_answer_first(1, TransportError::Timeout(Duration::from_secs(10))),
+            1,
+            1,
+        ),
+        (
+            "connection dropped after the server got it",
+            Recorder::new(reqwest())
+                .lose_answer_first(1, TransportError::Io("connection reset".into())),
+            1,
+            1,
+        ),
+        (
+            "HTTP 500",
+            Recorder::new(reqwest()).answer_first(1, 500),
+            1,
+            0,
+        ),
+    ];
+    for (case, recorder, attempts, created) in cases {
+        let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+            .await
+            .unwrap();
+        let c = AetClient::builder(
+            SAMPLE_AET.0,
+            SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
+        )
+        .base_url(emulator.base_url())
+        .transport(recorder.clone())
+        .retry(Some(RetryPolicy {
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        }))
+        .build()
+        .unwrap();
+        let result = c
+            .post::<_, Value>("/v3/users", &serde_json::json!({"firstName": "Ada"}))
+            .await;
+        assert_eq!(result.is_ok(), attempts == 2, "{case}: {result:?}");
+        assert_eq!(recorder.requests().len(), attempts, "{case}");
+        let held = emulator.metrics()["held"]["aet_objects"];
+        assert_eq!(held, created, "{case}: objects the server created");
+        emulator.shutdown().await.unwrap();
+    }
+}

@@ -271,3 +271,64 @@ async fn authorize_signs_what_a_plain_reqwest_client_sends() {
     assert_eq!(refusals(&emulator.metrics()), 0, "{:?}", emulator.metrics());
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_query_is_repeated_only_when_the_server_did_not_get_or_process_it() {
+    use sigil_transport::TransportError;
+    // The query moves the server's position in a walk: a repeat after the server acted on
+    // it could skip a page. (case, transport, attempts at the query, queries answered)
+    let cases: Vec<(&str, Recorder<ReqwestTransport>, usize, u64)> = vec![
+        (
+            "connection refused",
+            reqwest_recorder().refuse_first(1),
+            2,
+            1,
+        ),
+        ("HTTP 429", reqwest_recorder().answer_first(1, 429), 2, 1),
+        (
+            "timeout after the server got it",
+            reqwest_recorder()
+                .lose_answer_first(1, TransportError::Timeout(Duration::from_secs(9))),
+            1,
+            1,
+        ),
+        (
+            "connection dropped after the server got it",
+            reqwest_recorder().lose_answer_first(1, TransportError::Io("reset".into())),
+            1,
+            1,
+        ),
+        ("HTTP 502", reqwest_recorder().answer_first(1, 502), 1, 0),
+    ];
+    for (case, recorder, attempts, answered) in cases {
+        let emulator = emulator().await;
+        let c = client(
+            &emulator.base_url(),
+            recorder.clone().on_path("/v1.0/event"),
+        );
+        let result = c
+            .send(
+                http::Method::POST,
+                "/v1.0/event/query",
+                Some(&serde_json::json!({"requestData": {"pageSize": 5}})),
+            )
+            .await;
+        assert_eq!(result.is_ok(), attempts == 2, "{case}: {result:?}");
+        let sent = recorder
+            .requests()
+            .iter()
+            .filter(|r| r.uri.ends_with("/v1.0/event/query"))
+            .count();
+        assert_eq!(sent, attempts, "{case}");
+        assert_eq!(
+            count(&emulator.metrics(), "avanan.event.query", "200"),
+            answered,
+            "{case}"
+        );
+        emulator.shutdown().await.unwrap();
+    }
+}
+
+fn reqwest_recorder() -> Recorder<ReqwestTransport> {
+    Recorder::new(reqwest())
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::retry::{by_status, repeatable};
+use crate::retry::{by_status, repeatable, throttled};
 use crate::{
     HttpRequest, HttpResponse, HttpSend, RetryClassifier, RetryDecision, RetryPolicy,
     TransportError,
@@ -147,10 +147,12 @@ type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 /// time, retries what is safe to retry within a [`RetryPolicy`] and a [`RetryQuota`], and
 /// refuses responses larger than the size limit.
 ///
-/// Connection failures (never sent) are always retried; timeouts, broken connections,
-/// HTTP 429, 5xx and classifier-declared responses only for requests that are safe to
-/// repeat (an idempotent method, or [`RetrySafe`](crate::RetrySafe)). Waiting uses tokio's
-/// clock, so tests can pause it.
+/// Connection failures (never sent) and HTTP 429 (not processed) are always retried;
+/// timeouts, broken connections, 5xx and classifier-declared responses only for requests
+/// that are safe to repeat (an idempotent method, or [`RetrySafe`](crate::RetrySafe)). A
+/// request that is not (one that creates something) is otherwise repeated only when the
+/// vendor's classifier says the server did not process it
+/// ([`RetryClassifier::not_processed`]). Waiting uses tokio's clock, so tests can pause it.
 ///
 /// ```
 /// # #[cfg(feature = "test-util")] {
@@ -299,7 +301,21 @@ impl Dispatcher {
                 RetryDecision::Retry { after: None }
             }
             Err(_) => RetryDecision::Done,
-            Ok(_) if !may_repeat => RetryDecision::Done,
+            // A call that creates something: again only if the server did not process it,
+            // and never after a 5xx, whatever its body says.
+            Ok(response) if !may_repeat && response.status().is_server_error() => {
+                RetryDecision::Done
+            }
+            Ok(response) if !may_repeat => {
+                let now = (self.wall_clock)();
+                match throttled(response, now) {
+                    RetryDecision::Done => self
+                        .classifier
+                        .as_ref()
+                        .map_or(RetryDecision::Done, |c| c.not_processed(response, now)),
+                    retry => retry,
+                }
+            }
             Ok(response) => {
                 let now = (self.wall_clock)();
                 match by_status(response, now) {

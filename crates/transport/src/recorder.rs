@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::scripted::{lock, response};
-use crate::{HttpRequest, HttpSend, RecordedRequest, SendFuture};
+use bytes::Bytes;
+
+use crate::{HttpRequest, HttpSend, RecordedRequest, SendFuture, TransportError};
 
 /// Wraps a transport (typically the real reqwest one): records every request, answers the
 /// first `n` itself with a status (as a failing proxy would, without forwarding them), and
@@ -31,10 +33,22 @@ use crate::{HttpRequest, HttpSend, RecordedRequest, SendFuture};
 pub struct Recorder<T> {
     inner: T,
     recorded: Arc<Mutex<Vec<RecordedRequest>>>,
-    to_answer: Arc<AtomicUsize>,
-    answer_status: u16,
+    to_intercept: Arc<AtomicUsize>,
+    intercept: Intercept,
+    intercept_prefix: Option<String>,
     forwarded: Arc<AtomicUsize>,
     delay: Option<(String, Duration)>,
+}
+
+/// What the recorder does with an intercepted request.
+#[derive(Clone)]
+enum Intercept {
+    /// Answers itself, without forwarding.
+    Answer { status: u16, body: Bytes },
+    /// Fails as a refused connection, without forwarding.
+    Refuse,
+    /// Forwards, then drops the answer and fails with this error.
+    Lose(TransportError),
 }
 
 impl<T> fmt::Debug for Recorder<T> {
@@ -52,17 +66,50 @@ impl<T: HttpSend> Recorder<T> {
         Self {
             inner,
             recorded: Arc::default(),
-            to_answer: Arc::default(),
-            answer_status: 503,
+            to_intercept: Arc::default(),
+            intercept: Intercept::Refuse,
+            intercept_prefix: None,
             forwarded: Arc::default(),
             delay: None,
         }
     }
 
     /// Answers the next `n` requests with `status` and an empty body, without forwarding.
-    pub fn answer_first(mut self, n: usize, status: u16) -> Self {
-        self.to_answer = Arc::new(AtomicUsize::new(n));
-        self.answer_status = status;
+    pub fn answer_first(self, n: usize, status: u16) -> Self {
+        self.answer_first_with(n, status, "")
+    }
+
+    /// Answers the next `n` requests with `status` and `body`, without forwarding (a proxy,
+    /// or a server turning requests away before processing them).
+    pub fn answer_first_with(mut self, n: usize, status: u16, body: &str) -> Self {
+        self.to_intercept = Arc::new(AtomicUsize::new(n));
+        self.intercept = Intercept::Answer {
+            status,
+            body: Bytes::copy_from_slice(body.as_bytes()),
+        };
+        self
+    }
+
+    /// Fails the next `n` requests as refused connections
+    /// ([`TransportError::Connect`]), without forwarding: the server never gets them.
+    pub fn refuse_first(mut self, n: usize) -> Self {
+        self.to_intercept = Arc::new(AtomicUsize::new(n));
+        self.intercept = Intercept::Refuse;
+        self
+    }
+
+    /// Forwards the next `n` requests, then drops their answers and fails with `error` (a
+    /// timeout or a dropped connection after the server got and acted on the request).
+    pub fn lose_answer_first(mut self, n: usize, error: TransportError) -> Self {
+        self.to_intercept = Arc::new(AtomicUsize::new(n));
+        self.intercept = Intercept::Lose(error);
+        self
+    }
+
+    /// Intercepts (see the methods above) only requests whose path starts with `prefix`;
+    /// the others are forwarded as usual.
+    pub fn on_path(mut self, prefix: &str) -> Self {
+        self.intercept_prefix = Some(prefix.to_owned());
         self
     }
 
@@ -86,24 +133,41 @@ impl<T: HttpSend> Recorder<T> {
 impl<T: HttpSend> HttpSend for Recorder<T> {
     fn send(&self, request: HttpRequest) -> SendFuture<'_> {
         lock(&self.recorded).push(RecordedRequest::of(&request));
-        let intercepted = self
-            .to_answer
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let in_scope = self
+            .intercept_prefix
+            .as_ref()
+            .is_none_or(|p| request.uri().path().starts_with(p.as_str()));
+        let intercepted = in_scope
+            && self
+                .to_intercept
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
         let delay = self
             .delay
             .as_ref()
             .filter(|(prefix, _)| request.uri().path().starts_with(prefix.as_str()))
             .map(|(_, by)| *by);
         Box::pin(async move {
-            if intercepted {
-                return Ok(response(self.answer_status, ""));
-            }
             if let Some(by) = delay {
                 tokio::time::sleep(by).await;
             }
+            match (intercepted, &self.intercept) {
+                (true, Intercept::Answer { status, body }) => {
+                    return Ok(response(*status, body.clone()));
+                }
+                (true, Intercept::Refuse) => {
+                    return Err(TransportError::Connect(
+                        "connection refused (recorder)".into(),
+                    ));
+                }
+                _ => {}
+            }
             self.forwarded.fetch_add(1, Ordering::SeqCst);
-            self.inner.send(request).await
+            let answer = self.inner.send(request).await;
+            match (intercepted, &self.intercept) {
+                (true, Intercept::Lose(error)) => Err(error.clone()),
+                _ => answer,
+            }
         })
     }
 }

@@ -48,13 +48,29 @@ pub enum RetryDecision {
 /// Declares responses retryable beyond HTTP 429 and 5xx, e.g. ADVANCE's `SERVICE_BUSY`
 /// code inside an HTTP 200.
 pub trait RetryClassifier: Send + Sync {
-    /// Decides for one response; `now` is the wall clock, for HTTP-date `Retry-After`.
+    /// Decides for one response to a request that is safe to repeat; `now` is the wall
+    /// clock, for HTTP-date `Retry-After`.
     fn classify(&self, response: &HttpResponse, now: SystemTime) -> RetryDecision;
+
+    /// Decides for one response to a request that is *not* safe to repeat (one that creates
+    /// something): `Retry` only when the answer says the server did not process the request
+    /// at all (ADVANCE's `SERVICE_BUSY`, say). HTTP 429 is taken as such without asking.
+    /// The default: nothing else is.
+    fn not_processed(&self, response: &HttpResponse, now: SystemTime) -> RetryDecision {
+        let _ = (response, now);
+        RetryDecision::Done
+    }
 }
 
 /// Marks a request as safe to repeat although its method is not idempotent (e.g. a POST
 /// that only reads, or that the caller knows to be harmless twice). Insert it into the
 /// request's extensions.
+///
+/// Without it, a request whose method is not idempotent (POST, PATCH) is taken to create
+/// something: it is sent again only when it provably never reached the server (the
+/// connection was refused or could not be set up) or the server said it did not process it
+/// (HTTP 429, or what the vendor's [`RetryClassifier::not_processed`] says); never after a
+/// timeout, a dropped connection or a 5xx, when the server may have acted on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RetrySafe;
 
@@ -70,6 +86,17 @@ pub fn retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duratio
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// HTTP 429: the server says it did not process the request.
+pub(crate) fn throttled(response: &HttpResponse, now: SystemTime) -> RetryDecision {
+    if response.status() == http::StatusCode::TOO_MANY_REQUESTS {
+        RetryDecision::Retry {
+            after: retry_after(response.headers(), now),
+        }
+    } else {
+        RetryDecision::Done
+    }
 }
 
 pub(crate) fn by_status(response: &HttpResponse, now: SystemTime) -> RetryDecision {

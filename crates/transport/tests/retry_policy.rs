@@ -339,3 +339,51 @@ async fn vendor_classifier_declares_200_busy_retryable() {
     assert_eq!(r.body().as_ref(), br#"{"code":"SUCCESS"}"#);
     assert_eq!(start.elapsed(), Duration::from_secs(2));
 }
+
+struct BusyMeansUnprocessed;
+
+impl RetryClassifier for BusyMeansUnprocessed {
+    fn classify(&self, _: &HttpResponse, _: SystemTime) -> RetryDecision {
+        RetryDecision::Done
+    }
+
+    fn not_processed(&self, response: &HttpResponse, _: SystemTime) -> RetryDecision {
+        if response.body().as_ref() == b"busy" {
+            RetryDecision::Retry { after: None }
+        } else {
+            RetryDecision::Done
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_creating_call_is_repeated_only_when_the_server_did_not_process_it() {
+    // HTTP 429: not processed.
+    let t = ScriptedTransport::new().respond(429, "").respond(201, "");
+    assert_eq!(
+        no_jitter(t.clone()).send(post()).await.unwrap().status(),
+        201
+    );
+    assert_eq!(t.request_count(), 2);
+    // The vendor says "not processed" in a 200.
+    let t = ScriptedTransport::new()
+        .respond(200, "busy")
+        .respond(201, "");
+    let d = no_jitter(t.clone()).with_classifier(Arc::new(BusyMeansUnprocessed));
+    assert_eq!(d.send(post()).await.unwrap().status(), 201);
+    assert_eq!(t.request_count(), 2);
+    // ... but never in a 5xx, and a dropped connection is final.
+    for status in [500, 502, 503] {
+        let t = ScriptedTransport::new()
+            .respond(status, "busy")
+            .respond(201, "");
+        let d = no_jitter(t.clone()).with_classifier(Arc::new(BusyMeansUnprocessed));
+        assert_eq!(d.send(post()).await.unwrap().status(), status);
+        assert_eq!(t.request_count(), 1, "{status}");
+    }
+    let t = ScriptedTransport::new()
+        .fail(TransportError::Io("reset".into()))
+        .respond(201, "");
+    assert!(no_jitter(t.clone()).send(post()).await.is_err());
+    assert_eq!(t.request_count(), 1);
+}
