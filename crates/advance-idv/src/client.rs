@@ -482,14 +482,15 @@ impl AdvanceClient {
     }
 
     /// How long the server says a token lives: `expiredTime` minus the response's `Date`
-    /// (both server time), else the period asked for (default 3600 s).
+    /// (both server time; without a `Date`, the local clock corrected by the offset learnt
+    /// from the server). An `expiredTime` at or before that instant declares the token
+    /// expired on arrival: zero, which the cache holds for its minimum lifetime only.
     fn declared_lifetime(&self, data: &TokenData, server_date: Option<SystemTime>) -> Duration {
-        let requested = Duration::from_secs(u64::from(
-            self.inner.period.unwrap_or(PeriodSeconds::DEFAULT).get(),
-        ));
-        server_date
-            .and_then(|date| data.expired_time.as_millis().checked_sub(unix_millis(date)))
-            .map_or(requested, Duration::from_millis)
+        let now_ms = server_date.map_or_else(|| self.server_now_ms(), unix_millis);
+        data.expired_time
+            .as_millis()
+            .checked_sub(now_ms)
+            .map_or(Duration::ZERO, Duration::from_millis)
     }
 
     /// The access token: the cached one until shortly before it expires, else a new one
@@ -544,6 +545,22 @@ impl AdvanceClient {
         self.inner.cache.expires_at()
     }
 
+    /// Drops `token` from the cache if it is still the cached one, so the next call fetches
+    /// a new one (or joins the fetch in flight): for callers of [`authorize`](Self::authorize)
+    /// whose request the server refused (`IAM_FAILED`). A token another caller already
+    /// replaced is left alone.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sigil_advance_idv::AdvanceClient) -> Result<(), sigil_advance_idv::AdvanceError> {
+    /// let token = client.access_token().await?;
+    /// // ... the server answered IAM_FAILED to a request carrying `token`:
+    /// client.invalidate_token(&token);
+    /// # Ok(()) }
+    /// ```
+    pub fn invalidate_token(&self, token: &AccessToken) {
+        self.inner.cache.invalidate(token);
+    }
+
     /// Calls a token-authenticated endpoint within one operation deadline (token wait
     /// included); on `IAM_FAILED` refreshes the token once and retries.
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -570,7 +587,7 @@ impl AdvanceClient {
                         }
                         if envelope.code == ResponseCode::IamFailed && !refreshed {
                             tracing::debug!(target: "sigil::advance", "IAM_FAILED: refreshing the token once");
-                            self.inner.cache.invalidate(&token);
+                            self.invalidate_token(&token);
                             refreshed = true;
                             continue;
                         }

@@ -551,3 +551,54 @@ async fn tokens_and_messages_from_the_server_are_bounded() {
     let err = client(&t, &clock).generate_token().await.unwrap_err();
     assert!(format!("{err:?}").len() < 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_the_server_declares_expired_is_expired_on_arrival() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    let server_now = std::time::UNIX_EPOCH + Duration::from_millis(NOW_MS);
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    // expiredTime at, then before, the response's Date: expired on arrival.
+    let t = ScriptedTransport::from_fn(move |_: &HttpRequest| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let expires = if n == 0 { NOW_MS } else { NOW_MS - 5_000 };
+        Ok(dated(server_now, token_ok(&format!("tok-{n}"), expires)))
+    });
+    let c = client(&t, &clock);
+    // One fetch for every waiter.
+    let waiters: Vec<_> = (0..50)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.access_token().await })
+        })
+        .collect();
+    for w in waiters {
+        assert_eq!(w.await.unwrap().unwrap().expose(), "tok-0");
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // Cached for the minimum lifetime only (10 s), never the requested hour.
+    let expiry = c.cached_token_expiry().unwrap();
+    assert!(
+        expiry <= sigil_client_core::Clock::now(&clock) + Duration::from_secs(10),
+        "{expiry:?}"
+    );
+    clock.advance(Duration::from_secs(11));
+    assert_eq!(c.access_token().await.unwrap().expose(), "tok-1");
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_refused_token_can_be_dropped_by_value() {
+    let clock = ManualClock::at_millis(NOW_MS);
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let t = vendor_server(tokens.clone(), clock.clone());
+    let c = client(&t, &clock);
+    let first = c.access_token().await.unwrap();
+    // A token that is no longer the cached one is left alone.
+    c.invalidate_token(&sigil_models::AccessToken::new("not-cached"));
+    assert_eq!(c.access_token().await.unwrap(), first);
+    c.invalidate_token(&first);
+    let second = c.access_token().await.unwrap();
+    assert_ne!(second, first);
+    assert_eq!(tokens.load(Ordering::SeqCst), 2);
+}

@@ -23,8 +23,8 @@ use sigil_transport::{
 
 use crate::{AvananError, DateFormat, EventPager};
 
-/// How long a token is assumed valid when its `exp` claim cannot be read (the document:
-/// one hour).
+/// How long a token is assumed valid when it declares no `exp` claim (the document: one
+/// hour).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// Characters escaped in one path segment: controls, space, and everything RFC 3986 does not
@@ -65,7 +65,9 @@ pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 pub struct AuthToken {
     /// The JWT, sent as `x-av-token`.
     pub token: AccessToken,
-    /// Its lifetime: `exp − iat` when both claims can be read, else one hour.
+    /// Its lifetime as the server declares it: `exp − iat` (or `exp` minus the response's
+    /// `Date` without an `iat`); zero when that is not after the token was issued or the
+    /// claims cannot be read (expired on arrival); one hour when it declares no `exp`.
     pub lifetime: Duration,
     /// The local time it was requested at plus its lifetime.
     pub expires_at: SystemTime,
@@ -124,18 +126,43 @@ fn checked_jwt(body: &[u8]) -> Result<&str, AvananError> {
     Ok(text)
 }
 
-/// The lifetime a JWT declares, `exp − iat`, read without verifying it (the client only needs
-/// to know when to refresh; the server verifies). `None` when either claim is missing or
-/// they make no sense.
-fn jwt_lifetime(jwt: &str) -> Option<Duration> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
-    let iat = claims.get("iat")?.as_u64()?;
-    exp.checked_sub(iat).map(Duration::from_secs)
+/// The lifetime a JWT declares, read without verifying it (the client only needs to know
+/// when to refresh; the server verifies): `exp` minus `iat`, or minus `server_now` (the
+/// response's `Date`, else the local clock) when there is no `iat`. `None` when the token
+/// declares no `exp` at all; zero (expired on arrival) when `exp` is at or before that
+/// instant, or when the claims or the times cannot be read.
+fn jwt_lifetime(jwt: &str, server_now: SystemTime) -> Option<Duration> {
+    let expired = Some(Duration::ZERO);
+    let Some(claims) = jwt
+        .split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .filter(serde_json::Value::is_object)
+    else {
+        return expired;
+    };
+    let time = |key: &str| claims.get(key).map(serde_json::Value::as_u64);
+    let exp = match time("exp") {
+        None => return None,
+        Some(None) => return expired,
+        Some(Some(exp)) => exp,
+    };
+    let now_s = match time("iat") {
+        Some(Some(iat)) => iat,
+        Some(None) => return expired,
+        None => server_now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    Some(
+        exp.checked_sub(now_s)
+            .map_or(Duration::ZERO, Duration::from_secs),
+    )
 }
 
 /// Builds an [`AvananClient`].
@@ -483,7 +510,13 @@ impl AvananClient {
             .await?;
         Self::check(&response)?;
         let text = checked_jwt(response.body())?;
-        let lifetime = jwt_lifetime(text).unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        let server_now = response
+            .headers()
+            .get(http::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .unwrap_or(fetched_at);
+        let lifetime = jwt_lifetime(text, server_now).unwrap_or(DEFAULT_TOKEN_LIFETIME);
         Ok(AuthToken {
             token: AccessToken::new(text),
             lifetime,
@@ -516,8 +549,19 @@ impl AvananClient {
             .await
     }
 
-    /// Forgets `token` if it is the cached one (the server refused it).
-    pub(crate) fn forget_token(&self, token: &AccessToken) {
+    /// Drops `token` from the cache if it is still the cached one, so the next call fetches
+    /// a new one (or joins the fetch in flight): for callers of [`authorize`](Self::authorize)
+    /// whose request the server refused with HTTP 401. A token another caller already
+    /// replaced is left alone.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sigil_avanan::AvananClient) -> Result<(), sigil_avanan::AvananError> {
+    /// let token = client.access_token().await?;
+    /// // ... the server answered HTTP 401 to a request carrying `token`:
+    /// client.invalidate_token(&token);
+    /// # Ok(()) }
+    /// ```
+    pub fn invalidate_token(&self, token: &AccessToken) {
         self.inner.cache.invalidate(token);
     }
 
@@ -582,7 +626,7 @@ impl AvananClient {
                             .await?;
                         if response.status() == http::StatusCode::UNAUTHORIZED && !refreshed {
                             tracing::debug!(target: "sigil::avanan", "HTTP 401: refreshing the token once");
-                            self.forget_token(&token);
+                            self.invalidate_token(&token);
                             refreshed = true;
                             continue;
                         }

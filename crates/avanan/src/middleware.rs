@@ -68,7 +68,7 @@ impl reqwest_middleware::Middleware for AvananAuth {
         let response = next.clone().run(request, extensions).await?;
         match again {
             Some(mut again) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                self.client.forget_token(&token);
+                self.client.invalidate_token(&token);
                 self.sign(&mut again)
                     .await
                     .map_err(reqwest_middleware::Error::middleware)?;

@@ -538,3 +538,105 @@ async fn a_hung_token_request_fails_every_caller_within_the_deadline() {
     // The 15 s load timeout ends the one token request for everyone.
     assert_eq!(started.elapsed(), Duration::from_secs(15));
 }
+
+/// A JWT with the given claims.
+fn jwt_with(claims: serde_json::Value, n: usize) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig{n}",
+        b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64.encode(claims.to_string())
+    )
+}
+
+#[tokio::test]
+async fn the_lifetime_the_token_declares_is_believed() {
+    let clock = clock();
+    let expired = Duration::ZERO;
+    let cases = [
+        (
+            "exp − iat",
+            json!({"iat": NOW_S, "exp": NOW_S + 600}),
+            Duration::from_secs(600),
+        ),
+        (
+            "iat after exp",
+            json!({"iat": NOW_S, "exp": NOW_S - 60}),
+            expired,
+        ),
+        (
+            "exp equal to iat",
+            json!({"iat": NOW_S, "exp": NOW_S}),
+            expired,
+        ),
+        (
+            "exp unreadable",
+            json!({"iat": NOW_S, "exp": "soon"}),
+            expired,
+        ),
+        (
+            "iat unreadable",
+            json!({"iat": -1, "exp": NOW_S + 600}),
+            expired,
+        ),
+        ("claims not an object", json!([1, 2]), expired),
+        (
+            "no exp declared",
+            json!({"sub": APP}),
+            Duration::from_secs(3600),
+        ),
+        // No iat: exp against the local clock (no Date header here).
+        (
+            "no iat",
+            json!({"exp": NOW_S + 300}),
+            Duration::from_secs(300),
+        ),
+    ];
+    for (case, claims, lifetime) in cases {
+        let t = ScriptedTransport::new().respond(200, jwt_with(claims, 0));
+        let auth = client(&t, &clock).auth().await.unwrap();
+        assert_eq!(auth.lifetime, lifetime, "{case}");
+    }
+    // A payload that is not JSON at all.
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let garbled = format!("{}.{}.sig", b64.encode(b"{}"), b64.encode(b"not json"));
+    let t = ScriptedTransport::new().respond(200, garbled);
+    assert_eq!(client(&t, &clock).auth().await.unwrap().lifetime, expired);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_declared_expired_is_fetched_once_and_cached_at_most_ten_seconds() {
+    let clock = clock();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    let t = ScriptedTransport::from_fn(move |_| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        Ok(http::Response::new(Bytes::from(jwt_with(
+            json!({"iat": NOW_S, "exp": NOW_S - 1}),
+            n,
+        ))))
+    });
+    let c = client(&t, &clock);
+    let waiters: Vec<_> = (0..50)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.access_token().await })
+        })
+        .collect();
+    for w in waiters {
+        w.await.unwrap().unwrap();
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    let expiry = c.cached_token_expiry().unwrap();
+    assert!(expiry <= sigil_client_core::Clock::now(&clock) + Duration::from_secs(10));
+    clock.advance(Duration::from_secs(11));
+    c.access_token().await.unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    // A refused token is dropped by value; another one is left alone.
+    let token = c.access_token().await.unwrap();
+    c.invalidate_token(&sigil_avanan::AccessToken::new("other"));
+    assert_eq!(c.access_token().await.unwrap(), token);
+    c.invalidate_token(&token);
+    assert_ne!(c.access_token().await.unwrap(), token);
+    assert_eq!(fetches.load(Ordering::SeqCst), 3);
+}
