@@ -72,7 +72,10 @@ pub(crate) struct EmulatorArgs {
     /// Time to send request headers; also closes idle and half-open connections.
     #[arg(long, value_name = "DURATION", value_parser = parse_limit_duration, default_value = "30s", help_heading = "Limits")]
     header_read_timeout: Duration,
-    /// Time to send a request body.
+    /// How long shutdown lets requests in flight finish before closing what is left.
+    #[arg(long, value_name = "DURATION", value_parser = parse_limit_duration, default_value = "5s", help_heading = "Limits")]
+    shutdown_grace: Duration,
+    /// Time to send a whole request body, however it trickles in.
     #[arg(long, value_name = "DURATION", value_parser = parse_limit_duration, default_value = "30s", help_heading = "Limits")]
     body_read_timeout: Duration,
     /// Largest JSON request body, in bytes.
@@ -238,6 +241,7 @@ pub(crate) fn config(args: &EmulatorArgs) -> EmulatorConfig {
     config.limits = Limits {
         max_connections: args.max_connections,
         header_read_timeout: args.header_read_timeout,
+        shutdown_grace: args.shutdown_grace,
         body_read_timeout: args.body_read_timeout,
         max_json_body: args.max_json_body,
         max_upload_body: args.max_upload_body,

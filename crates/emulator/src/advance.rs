@@ -76,6 +76,19 @@ fn number(value: &Value) -> Option<u64> {
     }
 }
 
+/// A timestamp written with exactly 13 digits (a JSON integer, or a string of 13 digits: a
+/// leading `"000"` makes 16 characters, a unit error rather than clock skew).
+fn thirteen_digits(value: &Value) -> Option<u64> {
+    let digits = match value {
+        Value::Number(n) => n.as_u64()?.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    (digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
 fn is_blank(value: Option<&Value>) -> bool {
     match value {
         None | Some(Value::Null) => true,
@@ -136,12 +149,8 @@ async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Va
             }
         },
     };
-    let timestamp = match body.get("timestamp").and_then(number) {
-        Some(t)
-            if (1_000_000_000_000..=9_999_999_999_999).contains(&t) && state.within_window(t) =>
-        {
-            t
-        }
+    let timestamp = match body.get("timestamp").and_then(thirteen_digits) {
+        Some(t) if state.within_window(t) => t,
         _ => {
             return failure(
                 &state,
@@ -360,4 +369,33 @@ async fn get_result(
                        "idvResult": null, "ocrCode": null, "ocrResult": null}),
     };
     envelope(&state, ROUTE, ResponseCode::Success, messages::OK, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_thirteen_digits_are_a_timestamp() {
+        assert_eq!(
+            thirteen_digits(&json!(1_700_000_000_000u64)),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(
+            thirteen_digits(&json!("1700000000000")),
+            Some(1_700_000_000_000)
+        );
+        for bad in [
+            json!("0001700000000000"),
+            json!("170000000000"),
+            json!(1_700_000_000u64),
+            json!("17000000000o0"),
+            json!(" 1700000000000"),
+            json!(1.7e12),
+            json!(null),
+        ] {
+            assert_eq!(thirteen_digits(&bad), None, "{bad}");
+        }
+    }
 }

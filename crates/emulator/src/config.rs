@@ -135,13 +135,18 @@ pub struct EmulatorConfig {
 /// What keeps the emulator bounded, whatever its clients send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Connections served at once; more wait in the listen backlog (default 1,024).
+    /// Connections served at once (default 1,024). At the cap, a new connection closes the
+    /// oldest one that has no request in flight (idle or half-open); when every one is busy,
+    /// it waits in the listen backlog.
     pub max_connections: usize,
     /// Time to send a request's headers; also how long an idle keep-alive or half-open
     /// connection is kept (default 30 s).
     pub header_read_timeout: Duration,
-    /// Time to send a request's body (default 30 s).
+    /// Time to send a request's whole body, however it trickles in (default 30 s).
     pub body_read_timeout: Duration,
+    /// How long [`Emulator::shutdown`](crate::Emulator::shutdown) lets requests in flight
+    /// finish before it closes the connections still open (default 5 s).
+    pub shutdown_grace: Duration,
     /// Request line and headers, in bytes (default 16 KiB; hyper's floor is 8 KiB).
     pub max_header_bytes: usize,
     /// Header fields per request (default 64).
@@ -178,6 +183,7 @@ impl Default for Limits {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(5),
             max_header_bytes: 16 * 1024,
             max_headers: 64,
             max_json_body: 64 * 1024,

@@ -104,9 +104,10 @@ pub(crate) async fn layer(
         limits.max_json_body
     };
     let timeout = limits.body_read_timeout;
+    // One deadline for the whole body, however it trickles in.
     let request = request.map(|body| {
         Body::new(http_body_util::Limited::new(
-            tower_http::timeout::TimeoutBody::new(timeout, body),
+            crate::deadline_body::DeadlineBody::new(body, timeout),
             body_limit,
         ))
     });

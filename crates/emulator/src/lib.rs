@@ -28,6 +28,7 @@ mod avanan;
 mod avanan_events;
 mod bounded;
 mod config;
+mod deadline_body;
 mod faults;
 mod guard;
 mod h5;
@@ -123,7 +124,8 @@ impl Emulator {
         self.state.complete_session(signature_id, outcome).is_some()
     }
 
-    /// Stops accepting connections, lets requests in flight finish, and waits.
+    /// Stops accepting connections, lets requests in flight finish for at most
+    /// [`Limits::shutdown_grace`], closes the connections still open, and returns.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         let _ = self.shutdown.send(true);
         match self.task.take() {

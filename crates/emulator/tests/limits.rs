@@ -399,3 +399,180 @@ async fn a_body_that_never_finishes_is_given_up_on() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     emu.shutdown().await.unwrap();
 }
+
+/// Sends a body one byte every 200 ms for up to 20 s; how long until the server closed.
+fn trickle(addr: std::net::SocketAddr) -> Duration {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    s.write_all(b"POST /v3/users HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 256];
+    while started.elapsed() < Duration::from_secs(20) {
+        if s.write_all(b" ").is_err() {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {} // an error answer; EOF follows
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_trickled_a_byte_at_a_time_meets_one_deadline() {
+    let emu = start(Limits {
+        body_read_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    })
+    .await;
+    let addr = emu.addr();
+    let held = tokio::task::spawn_blocking(move || trickle(addr))
+        .await
+        .unwrap();
+    // The whole body had 1 s: each byte arriving within the timeout does not extend it.
+    assert!(held < Duration::from_secs(4), "{held:?}");
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_returns_in_bounded_time_with_connections_open() {
+    let emu = start(Limits {
+        shutdown_grace: Duration::from_millis(500),
+        ..Limits::default()
+    })
+    .await;
+    let addr = emu.addr();
+    // One client trickles a body, another holds a half-open request.
+    let trickler = tokio::task::spawn_blocking(move || trickle(addr));
+    let mut half_open = TcpStream::connect(addr).unwrap();
+    half_open.write_all(b"GET /_emulator/metr").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), emu.shutdown())
+        .await
+        .expect("shutdown returned")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(trickler.await.unwrap() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_idle_and_half_open_connections_make_room() {
+    let emu = start(Limits {
+        max_connections: 20,
+        header_read_timeout: Duration::from_secs(30),
+        ..Limits::default()
+    })
+    .await;
+    let addr = emu.addr();
+    let served = tokio::task::spawn_blocking(move || {
+        // Twenty connections: half send a partial request line, half nothing at all.
+        let _held: Vec<TcpStream> = (0..20)
+            .map(|i| {
+                let mut s = TcpStream::connect(addr).unwrap();
+                if i % 2 == 0 {
+                    s.write_all(b"GET /_emulator/metr").unwrap();
+                }
+                s
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        // Others are served at once, not after the 30 s header timeout.
+        let mut served = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s.write_all(b"GET /_emulator/metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            served.push((answer.starts_with("HTTP/1.1 200"), started.elapsed()));
+        }
+        served
+    })
+    .await
+    .unwrap();
+    for (ok, took) in served {
+        assert!(ok && took < Duration::from_secs(3), "{ok} {took:?}");
+    }
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_state_is_capped_in_bytes_as_well_as_entries() {
+    let cap = 1024 * 1024;
+    let emu = start(Limits {
+        max_state_bytes: cap,
+        ..Limits::default()
+    })
+    .await;
+    // 200 scripted outcomes for 60 KiB user ids: 12 MiB asked, 1 MiB kept.
+    for i in 0..200 {
+        emu.script_idv_outcome(&format!("{i:0>61440}"), IdvOutcome::Success);
+    }
+    let held = &emu.metrics()["held"];
+    assert!(held["scripts_bytes"] <= cap as u64, "{held:?}");
+    assert!(held["scripts"] >= 10 && held["scripts"] < 200, "{held:?}");
+    // AET objects: refused with HTTP 507 once their bytes reach the cap.
+    let http = reqwest::Client::new();
+    let base = emu.base_url();
+    let big = json!({"note": "x".repeat(60 * 1024)}).to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let response = aet(&http, &base, "POST", "/v3/users", Some(&big))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&507), "{statuses:?}");
+    let held = &emu.metrics()["held"];
+    assert!(held["aet_objects_bytes"] <= cap as u64, "{held:?}");
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advance_timestamp_of_sixteen_characters_is_a_timestamp_error() {
+    let emu = start(Limits::default()).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let signed = |timestamp: &str| {
+        let signature =
+            sigil_reference::advance_signature("sampleaccesskey", "samplesecretkey", now);
+        json!({"accessKey": "sampleaccesskey", "signature": signature, "timestamp": timestamp})
+            .to_string()
+    };
+    let http = reqwest::Client::new();
+    let url = format!("{}/openapi/auth/ticket/v1/generate-token", emu.base_url());
+    for (timestamp, code) in [
+        (format!("000{now}"), "PARAMETER_ERROR"),
+        (now.to_string(), "SUCCESS"),
+    ] {
+        let answer: Value = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(signed(&timestamp))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["code"], code, "{timestamp}: {answer}");
+    }
+    emu.shutdown().await.unwrap();
+}
