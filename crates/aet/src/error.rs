@@ -3,6 +3,8 @@
 use sigil_models::aet::ErrorBody;
 use sigil_transport::{TargetError, TransportError};
 
+use crate::MultipartError;
+
 /// Why an AET call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -29,6 +31,9 @@ pub enum AetError {
     /// The request cannot be built (nothing was sent).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A multipart form cannot be encoded (nothing was sent).
+    #[error(transparent)]
+    Multipart(#[from] MultipartError),
     /// The client is misconfigured.
     #[error("configuration: {0}")]
     Config(String),

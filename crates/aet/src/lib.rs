@@ -40,7 +40,7 @@ mod sign;
 
 pub use client::{AetClient, AetClientBuilder};
 pub use error::AetError;
-pub use multipart::Multipart;
+pub use multipart::{Multipart, MultipartError};
 pub use sign::AetRequestSigner;
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.

@@ -44,13 +44,43 @@ impl std::fmt::Debug for Multipart {
     }
 }
 
-fn quoted(value: &str) -> Result<String, AetError> {
-    if value.contains(['"', '\r', '\n']) {
-        return Err(AetError::InvalidRequest(format!(
-            "multipart names cannot contain quotes or line breaks: {value:?}"
-        )));
+/// Why a multipart form cannot be encoded. Nothing was sent; the values themselves (file
+/// names can be personal data) are never quoted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MultipartError {
+    /// A field name, file name or content type holds a character that would end or break
+    /// out of its header (CR, LF or another control character; `"` in a name or file name).
+    #[error("a multipart {field} holds a quote, a line break or a control character")]
+    UnsafeHeaderText {
+        /// Which: `name`, `filename` or `content type`.
+        field: &'static str,
+    },
+    /// The boundary is empty or longer than 70 characters.
+    #[error("a multipart boundary has 1 to 70 characters")]
+    Boundary,
+    /// A part contains the boundary.
+    #[error("a part contains the multipart boundary")]
+    BoundaryInPart,
+}
+
+/// `"value"`, for a name or file name in `content-disposition`.
+fn quoted(field: &'static str, value: &str) -> Result<String, MultipartError> {
+    if value.contains('"') || value.chars().any(char::is_control) {
+        return Err(MultipartError::UnsafeHeaderText { field });
     }
     Ok(format!("\"{value}\""))
+}
+
+/// A part's content type: no line break or control character (quoted parameters such as
+/// `charset="utf-8"` are fine there).
+fn content_type_of(value: &str) -> Result<&str, MultipartError> {
+    if value.chars().any(char::is_control) {
+        return Err(MultipartError::UnsafeHeaderText {
+            field: "content type",
+        });
+    }
+    Ok(value)
 }
 
 impl Multipart {
@@ -88,10 +118,12 @@ impl Multipart {
     /// The `content-type` header and the body, with `boundary`. The boundary must not occur
     /// in any part (a random UUID, as the client uses, never does in practice; it is checked).
     pub fn encode(&self, boundary: &str) -> Result<(String, Bytes), AetError> {
+        Ok(self.encode_form(boundary)?)
+    }
+
+    fn encode_form(&self, boundary: &str) -> Result<(String, Bytes), MultipartError> {
         if boundary.is_empty() || boundary.len() > 70 {
-            return Err(AetError::InvalidRequest(
-                "a multipart boundary has 1 to 70 characters".into(),
-            ));
+            return Err(MultipartError::Boundary);
         }
         let delimiter = format!("--{boundary}");
         let mut body = BytesMut::new();
@@ -103,7 +135,7 @@ impl Multipart {
                     body.put_slice(
                         format!(
                             "content-disposition: form-data; name={}\r\n\r\n",
-                            quoted(name)?
+                            quoted("name", name)?
                         )
                         .as_bytes(),
                     );
@@ -117,9 +149,10 @@ impl Multipart {
                 } => {
                     body.put_slice(
                         format!(
-                            "content-disposition: form-data; name={}; filename={}\r\ncontent-type: {content_type}\r\n\r\n",
-                            quoted(name)?,
-                            quoted(filename)?
+                            "content-disposition: form-data; name={}; filename={}\r\ncontent-type: {}\r\n\r\n",
+                            quoted("name", name)?,
+                            quoted("filename", filename)?,
+                            content_type_of(content_type)?
                         )
                         .as_bytes(),
                     );
@@ -130,9 +163,7 @@ impl Multipart {
                 .windows(delimiter.len())
                 .any(|w| w == delimiter.as_bytes())
             {
-                return Err(AetError::InvalidRequest(
-                    "a part contains the multipart boundary".into(),
-                ));
+                return Err(MultipartError::BoundaryInPart);
             }
             body.put_slice(content);
             body.put_slice(b"\r\n");
@@ -143,5 +174,45 @@ impl Multipart {
             format!("multipart/form-data; boundary={boundary}"),
             body.freeze(),
         ))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_that_could_break_out_is_refused_without_quoting_it() {
+        let file = |name: &str, filename: &str, content_type: &str| {
+            Multipart::new()
+                .file(name, filename, content_type, &b"x"[..])
+                .encode("b")
+        };
+        for (form, field) in [
+            (file("f\r\nx-evil: 1", "a.png", "image/png"), "name"),
+            (file("f", "a\".png", "image/png"), "filename"),
+            (file("f", "a\n.png", "image/png"), "filename"),
+            (file("f", "a.png", "image/png\r\nx-evil: 1"), "content type"),
+            (file("f", "a.png", "image/png\n"), "content type"),
+            (Multipart::new().text("a\"b", "v").encode("b"), "name"),
+        ] {
+            let err = form.unwrap_err();
+            assert_eq!(
+                err,
+                AetError::Multipart(MultipartError::UnsafeHeaderText { field })
+            );
+            assert!(!err.to_string().contains("evil") && !err.to_string().contains(".png"));
+        }
+        // A quoted parameter in a content type is fine.
+        assert!(file("f", "a.txt", "text/plain; charset=\"utf-8\"").is_ok());
+        assert_eq!(
+            Multipart::new().encode("").unwrap_err(),
+            AetError::Multipart(MultipartError::Boundary)
+        );
+        assert_eq!(
+            Multipart::new().text("a", "--b").encode("b").unwrap_err(),
+            AetError::Multipart(MultipartError::BoundaryInPart)
+        );
     }
 }

@@ -220,6 +220,64 @@ fn mistakes_caught_before_the_network_are_usage_errors_naming_the_flag() {
 }
 
 #[test]
+fn numeric_emulator_flags_out_of_range_are_usage_errors() {
+    for (flag, value) in [
+        ("--max-connections", "18446744073709551615"),
+        ("--max-connections", "0"),
+        ("--max-json-body", "0"),
+        ("--max-sessions", "99999999999"),
+        ("--max-event-page-size", "0"),
+        ("--max-state-bytes", "1"),
+        ("--header-read-timeout", "0s"),
+        ("--body-read-timeout", "100years"),
+        ("--token-lifetime", "0s"),
+        ("--fault-latency", "2h"),
+        ("--event-cursors", "sideways"),
+    ] {
+        let out = sigil(&["emulator", flag, value]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains(flag),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_password_or_query_in_a_base_url_is_never_printed() {
+    for base in [
+        "http://user:PASSWORD@127.0.0.1:9",
+        "http://127.0.0.1:9/?key=PASSWORD",
+    ] {
+        let out = sigil(&[
+            "avanan",
+            "request",
+            "--app-id",
+            "US:x",
+            "--secret-key",
+            "s",
+            "--method",
+            "GET",
+            "--path",
+            "/v1.0/scopes",
+            "--base-url",
+            base,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{base}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--base-url"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("PASSWORD"), "{}", stderr(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("PASSWORD"));
+    }
+}
+
+#[test]
 fn network_errors_name_the_url_and_the_likely_cause() {
     // A plain-HTTP listener reached over https://, and a port nobody listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -219,35 +219,50 @@ where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<FetchedToken<T>, E>> + Send + 'static,
     {
-        let mut outcome = {
-            let now = self.shared.clock.now();
+        // The clock and `fetch` are the caller's code: both run outside the lock, so that
+        // code which touches this cache cannot deadlock it.
+        let now = self.shared.clock.now();
+        let (mut outcome, fetch_now, cached) = {
             let mut state = self.shared.lock();
+            let mut cached = None;
             if let Some(entry) = &state.entry {
                 if now < entry.refresh_at {
                     tracing::trace!(target: "sigil::token", "token cache hit");
                     return Ok(entry.token.clone());
                 }
                 if now < entry.expires_at {
-                    let token = entry.token.clone();
-                    if Self::live_fetch(&state).is_none() {
-                        tracing::debug!(target: "sigil::token", "token due: refreshing in the background");
-                        // A failure to start is no reason to refuse a valid token.
-                        let _ = self.start(&mut state, now, fetch);
-                    }
-                    return Ok(token);
+                    cached = Some(entry.token.clone());
                 }
             }
             match Self::live_fetch(&state) {
                 Some(rx) => {
-                    tracing::debug!(target: "sigil::token", "waiting for the token fetch in flight");
-                    rx
+                    if cached.is_none() {
+                        tracing::debug!(target: "sigil::token", "waiting for the token fetch in flight");
+                    }
+                    (rx, None, cached)
                 }
                 None => {
-                    tracing::debug!(target: "sigil::token", "token cache miss: fetching");
-                    self.start(&mut state, now, fetch)?
+                    if cached.is_some() {
+                        tracing::debug!(target: "sigil::token", "token due: refreshing in the background");
+                    } else {
+                        tracing::debug!(target: "sigil::token", "token cache miss: fetching");
+                    }
+                    let (tx, rx) = watch::channel(None);
+                    state.inflight = Some(rx.clone());
+                    (rx, Some(tx), cached)
                 }
             }
         };
+        if let Some(tx) = fetch_now {
+            let started = self.start(tx, now, fetch);
+            if cached.is_none() {
+                started?;
+            }
+        }
+        if let Some(token) = cached {
+            // Due but still valid: served while the background fetch replaces it.
+            return Ok(token);
+        }
         let result = outcome.wait_for(Option::is_some).await;
         match result.as_deref() {
             Ok(Some(outcome)) => outcome.clone(),
@@ -264,22 +279,26 @@ where
             .cloned()
     }
 
-    /// Starts a detached fetch and records it as the one in flight.
+    /// Runs `fetch` as a detached task whose outcome goes to `tx` (already recorded as the
+    /// fetch in flight). Called without the lock held.
     fn start<F, Fut>(
         &self,
-        state: &mut State<T, E>,
+        tx: watch::Sender<Outcome<T, E>>,
         started: SystemTime,
         fetch: F,
-    ) -> Result<watch::Receiver<Outcome<T, E>>, E>
+    ) -> Result<(), E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<FetchedToken<T>, E>> + Send + 'static,
     {
-        let runtime =
-            tokio::runtime::Handle::try_current().map_err(|_| TokenLoadError::NoRuntime)?;
-        let (tx, rx) = watch::channel(None);
-        state.inflight = Some(rx.clone());
         let shared = Arc::clone(&self.shared);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No fetch will run: free the slot and tell whoever joined it meanwhile.
+            let error = E::from(TokenLoadError::NoRuntime);
+            shared.lock().inflight = None;
+            let _ = tx.send(Some(Err(error.clone())));
+            return Err(error);
+        };
         let load_timeout = shared.policy.load_timeout;
         let work = runtime.spawn(fetch());
         runtime.spawn(async move {
@@ -299,7 +318,7 @@ where
             let outcome = Self::finish(&shared, started, result);
             let _ = tx.send(Some(outcome));
         });
-        Ok(rx)
+        Ok(())
     }
 
     /// Stores a fetch's outcome and ends it as the one in flight.
@@ -308,23 +327,29 @@ where
         started: SystemTime,
         result: Result<FetchedToken<T>, E>,
     ) -> Result<T, E> {
+        // The clock and the policy's randomness are the caller's code: read before the lock.
+        let now = shared.clock.now();
+        let result = result.map(|fetched| {
+            let lifetime = shared.policy.bounded_lifetime(fetched.lifetime);
+            let expires_at = started.checked_add(lifetime).unwrap_or(started);
+            let entry = Entry {
+                refresh_at: shared.policy.refresh_at(started, expires_at),
+                expires_at,
+                token: fetched.token,
+            };
+            (entry, lifetime)
+        });
         let mut state = shared.lock();
         state.inflight = None;
         match result {
-            Ok(fetched) => {
-                let lifetime = shared.policy.bounded_lifetime(fetched.lifetime);
+            Ok((entry, lifetime)) => {
                 tracing::debug!(target: "sigil::token", lifetime_s = lifetime.as_secs(), "token fetched and cached");
-                let expires_at = started.checked_add(lifetime).unwrap_or(started);
-                state.entry = Some(Entry {
-                    refresh_at: shared.policy.refresh_at(started, expires_at),
-                    expires_at,
-                    token: fetched.token.clone(),
-                });
-                Ok(fetched.token)
+                let token = entry.token.clone();
+                state.entry = Some(entry);
+                Ok(token)
             }
             Err(e) => {
                 tracing::debug!(target: "sigil::token", "token fetch failed");
-                let now = shared.clock.now();
                 if let Some(entry) = state.entry.as_mut().filter(|e| now < e.expires_at) {
                     // Keep serving the old token; try again half-way to its expiry.
                     let left = entry.expires_at.duration_since(now).unwrap_or_default();

@@ -350,3 +350,46 @@ fn refresh_schedule() {
     assert_eq!(odd.refresh_at(t0, t0 + HOUR), t0 + HOUR * 3 / 4);
     assert_eq!(odd.refresh_at(t0, t0), t0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_that_touches_the_cache_from_fetch_clock_or_randomness_does_not_deadlock() {
+    /// A clock that reads the cache it serves each time it is asked.
+    #[derive(Clone)]
+    struct Nosy(Arc<std::sync::OnceLock<Cache>>);
+    impl sigil_client_core::Clock for Nosy {
+        fn now(&self) -> SystemTime {
+            if let Some(cache) = self.0.get() {
+                let _ = cache.expires_at();
+            }
+            SystemTime::now()
+        }
+    }
+    let slot: Arc<std::sync::OnceLock<Cache>> = Arc::default();
+    let seen = slot.clone();
+    let policy = policy().with_random(move || {
+        if let Some(cache) = seen.get() {
+            let _ = cache.expires_at();
+        }
+        0.5
+    });
+    let cache: Cache = Arc::new(TokenCache::new(policy, Nosy(slot.clone())));
+    let _ = slot.set(cache.clone());
+    let inner = cache.clone();
+    let got = tokio::time::timeout(
+        Duration::from_secs(5),
+        cache.get(move || {
+            // The fetch closure itself reads the cache before its future starts.
+            let _ = inner.expires_at();
+            async {
+                Ok(FetchedToken {
+                    token: "t".to_owned(),
+                    lifetime: Duration::from_secs(3600),
+                })
+            }
+        }),
+    )
+    .await
+    .expect("no deadlock");
+    assert_eq!(got.unwrap(), "t");
+    assert!(cache.expires_at().is_some());
+}

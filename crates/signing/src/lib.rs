@@ -29,7 +29,8 @@
 //! `encode.rs` and `simd.rs` table-free, and tested: the encoder matches the `base64` crate for
 //! every length, every 6-bit value maps to its alphabet character, the vector and portable
 //! forms agree (and, in an SSSE3 build, the shuffle and SSE2 forms; CI runs that build), and a
-//! test fails if a lookup table appears in `encode.rs` or `simd.rs`.
+//! test fails if a lookup table appears in `encode.rs` or `simd.rs` (a `static`, an indexed
+//! `const` array, slice or string, or a literal indexed in place).
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};

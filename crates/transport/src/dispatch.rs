@@ -401,17 +401,18 @@ impl Dispatcher {
                 .backoff(policy, attempt)
                 .max(after.unwrap_or(Duration::ZERO));
             let remaining = deadline.remaining();
-            if after.is_some_and(|a| a > policy.max_delay) || wait >= remaining {
-                return match (&result, after) {
-                    (Ok(response), Some(retry_after)) => {
-                        Err(E::from(TransportError::RetryAfterTooLong {
-                            status: response.status().as_u16(),
-                            retry_after,
-                            remaining: remaining.min(policy.max_delay),
-                        }))
-                    }
-                    _ => Ok(result?),
-                };
+            // The server's own wait does not fit: say so. Our backoff not fitting is no news
+            // about the server: the last answer stands.
+            let asked_too_long = after.filter(|a| *a > policy.max_delay || *a >= remaining);
+            if let (Ok(response), Some(retry_after)) = (&result, asked_too_long) {
+                return Err(E::from(TransportError::RetryAfterTooLong {
+                    status: response.status().as_u16(),
+                    retry_after,
+                    remaining: remaining.min(policy.max_delay),
+                }));
+            }
+            if wait >= remaining {
+                return Ok(result?);
             }
             let cost = match result {
                 Err(TransportError::Timeout(_)) => TIMEOUT_RETRY_COST,

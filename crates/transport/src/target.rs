@@ -66,9 +66,38 @@ fn invalid(given: &str, reason: impl fmt::Display) -> TargetError {
     }
 }
 
-/// Shortens a caller's value for an error message.
+/// A caller's URL or target for an error message: user info (a password, say) and the query
+/// (which may carry ids or tokens) are left out, and the rest is shortened.
+///
+/// ```text
+/// http://user:secret@host:8080/a?token=x  ->  http://<user info hidden>@host:8080/a?<query hidden>
+/// ```
 fn shown(value: &str) -> String {
-    crate::excerpt(value.as_bytes(), 120)
+    let (before_query, query) = match value.split_once('?') {
+        Some((before, _)) => (before, true),
+        None => (value, false),
+    };
+    let (before_fragment, fragment) = match before_query.split_once('#') {
+        Some((before, _)) => (before, true),
+        None => (before_query, false),
+    };
+    let mut text = before_fragment.to_owned();
+    // User info: up to the last '@' of the authority (after "//", before the next '/').
+    let authority_start = text.find("//").map_or(0, |i| i + 2);
+    let authority_end = text[authority_start..]
+        .find('/')
+        .map_or(text.len(), |i| authority_start + i);
+    if let Some(at) = text[authority_start..authority_end].rfind('@') {
+        text.replace_range(authority_start..authority_start + at, "<user info hidden>");
+    }
+    let mut shown = crate::excerpt(text.as_bytes(), 120);
+    if query {
+        shown.push_str("?<query hidden>");
+    }
+    if fragment {
+        shown.push_str("#<fragment hidden>");
+    }
+    shown
 }
 
 /// The scheme, host and port a client talks to: no user info, path, query or fragment.
@@ -600,5 +629,39 @@ mod tests {
             Err(TargetError::TooLong(long.len())),
             "too long"
         );
+    }
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_show_user_info_or_a_query() {
+        for (given, expected) in [
+            (
+                "http://u:PASSWORD@api.example:8080/",
+                "http://<user info hidden>@api.example:8080/",
+            ),
+            (
+                "https://api.example/v3?token=SECRET",
+                "https://api.example/v3?<query hidden>",
+            ),
+            ("/v3/users?ssn=SECRET", "/v3/users?<query hidden>"),
+            ("@evil.example/v3", "<user info hidden>@evil.example/v3"),
+            ("/v3/a#frag", "/v3/a#<fragment hidden>"),
+            ("/v3/users", "/v3/users"),
+        ] {
+            assert_eq!(shown(given), expected, "{given}");
+        }
+        let err = Origin::parse("http://u:PASSWORD@api.example").unwrap_err();
+        assert!(!err.to_string().contains("PASSWORD"), "{err}");
+        let err = Origin::parse("http://api.example/?key=SECRET").unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let err = Origin::parse("http://api.example")
+            .unwrap()
+            .target("/v3/../x?key=SECRET")
+            .unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 }

@@ -387,3 +387,31 @@ async fn a_creating_call_is_repeated_only_when_the_server_did_not_process_it() {
     assert!(no_jitter(t.clone()).send(post()).await.is_err());
     assert_eq!(t.request_count(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_short_retry_after_is_never_reported_as_too_long() {
+    // Retry-After: 0, but our own backoff (20 s) does not fit in the 5 s deadline: the
+    // server's answer stands; nothing claims the server asked for too long a wait.
+    let busy = || {
+        http::Response::builder()
+            .status(503)
+            .header("retry-after", "0")
+            .body(Bytes::new())
+            .unwrap()
+    };
+    let t = ScriptedTransport::new()
+        .respond_with(busy())
+        .respond(200, "");
+    let policy = RetryPolicy {
+        base_delay: Duration::from_secs(40),
+        max_delay: Duration::from_secs(60),
+        ..RetryPolicy::default()
+    };
+    let d = dispatcher(&t, policy).with_timeouts(Timeouts {
+        operation: Duration::from_secs(5),
+        ..Timeouts::default()
+    });
+    let r = Resend(d).send(get()).await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(t.request_count(), 1);
+}
