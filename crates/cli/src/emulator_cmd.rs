@@ -8,6 +8,10 @@ use clap::Args;
 use sigil_emulator::{AdvanceAccount, Credential, Emulator, EmulatorConfig, Faults, Limits};
 
 use crate::CliError;
+use crate::bounds::{
+    parse_body_bytes, parse_connections, parse_count, parse_fault_duration, parse_limit_duration,
+    parse_page_size, parse_state_bytes, parse_token_lifetime,
+};
 use crate::secret_input::SecretText;
 
 /// Options of `sigil emulator`.
@@ -130,63 +134,6 @@ fn parse_iso3(s: &str) -> Result<String, String> {
             "{s:?} is not an ISO 3166-1 alpha-3 code in upper case, e.g. PHL"
         ))
     }
-}
-
-/// A whole number within `lo..=hi`, for the numeric flags (a usage error otherwise).
-fn parse_within(s: &str, lo: usize, hi: usize) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a whole number from {lo} to {hi}")),
-    }
-}
-
-fn parse_connections(s: &str) -> Result<usize, String> {
-    parse_within(s, 1, 65_536)
-}
-
-fn parse_body_bytes(s: &str) -> Result<usize, String> {
-    parse_within(s, 1024, 1 << 30)
-}
-
-fn parse_count(s: &str) -> Result<usize, String> {
-    parse_within(s, 1, 10_000_000)
-}
-
-fn parse_page_size(s: &str) -> Result<usize, String> {
-    parse_within(s, 1, 100_000)
-}
-
-fn parse_state_bytes(s: &str) -> Result<usize, String> {
-    parse_within(s, 64 * 1024, 1 << 34)
-}
-
-/// A duration within `lo..=hi`.
-fn parse_duration_within(s: &str, lo: Duration, hi: Duration) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}"))?;
-    if (lo..=hi).contains(&d) {
-        Ok(d)
-    } else {
-        Err(format!(
-            "{s:?} is not from {} to {}",
-            humantime::format_duration(lo),
-            humantime::format_duration(hi)
-        ))
-    }
-}
-
-/// A read timeout: 1 ms to 1 h.
-fn parse_limit_duration(s: &str) -> Result<Duration, String> {
-    parse_duration_within(s, Duration::from_millis(1), Duration::from_secs(3600))
-}
-
-/// A fault delay: 0 to 1 h.
-fn parse_fault_duration(s: &str) -> Result<Duration, String> {
-    parse_duration_within(s, Duration::ZERO, Duration::from_secs(3600))
-}
-
-/// A token lifetime: 1 s to 30 days.
-fn parse_token_lifetime(s: &str) -> Result<Duration, String> {
-    parse_duration_within(s, Duration::from_secs(1), Duration::from_secs(30 * 86_400))
 }
 
 /// A probability in `[0, 1]`.

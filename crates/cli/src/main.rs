@@ -5,6 +5,7 @@
 //! call; 2 a usage error.
 
 mod bench;
+mod bounds;
 mod clock;
 mod demo;
 mod emulator_cmd;

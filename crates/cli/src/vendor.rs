@@ -101,7 +101,7 @@ pub(crate) struct AdvanceConnection {
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
     /// The whole call's deadline, token included, e.g. 10s.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    #[arg(long, value_name = "DURATION", value_parser = crate::bounds::parse_call_timeout, default_value = "30s")]
     timeout: Duration,
 }
 
@@ -136,7 +136,7 @@ pub(crate) enum AdvanceCommand {
         #[command(flatten)]
         connection: AdvanceConnection,
         /// Token validity, 60..=86400 seconds (default: the server's 3600).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(60..=86_400))]
         period_seconds: Option<u64>,
     },
     /// Open an H5 ID verification session: prints {"signatureId":…,"url":…,"expiredTime":…}.
@@ -291,7 +291,7 @@ pub(crate) enum AetCommand {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
         /// The whole call's deadline, e.g. 10s.
-        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+        #[arg(long, value_name = "DURATION", value_parser = crate::bounds::parse_call_timeout, default_value = "30s")]
         timeout: Duration,
     },
 }
@@ -388,7 +388,7 @@ pub(crate) struct AvananConnection {
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
     /// The whole call's deadline, token included, e.g. 10s.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    #[arg(long, value_name = "DURATION", value_parser = crate::bounds::parse_call_timeout, default_value = "30s")]
     timeout: Duration,
 }
 
