@@ -235,6 +235,9 @@ async fn a_reqwest_middleware_client_signs_requests_the_emulator_accepts() {
     emulator.shutdown().await.unwrap();
 }
 
+/// One sign-in-place entry point, applied to a request.
+type EntryPoint<'a> = Box<dyn Fn(http::Request<Vec<u8>>) -> Signed + 'a>;
+
 /// What one sign-in-place entry point did with a request.
 enum Signed {
     /// The request (its URI rewritten to the wire form) is ready to send.
@@ -269,7 +272,7 @@ async fn every_sign_in_place_entry_point_signs_what_a_plain_reqwest_client_sends
                 continue;
             };
             let given = request.uri().clone();
-            let entry_points: [(&str, Box<dyn Fn(http::Request<Vec<u8>>) -> Signed>); 2] = [
+            let entry_points: [(&str, EntryPoint<'_>); 2] = [
                 (
                     "sign",
                     Box::new(|mut request| match signer.sign(&mut request) {
