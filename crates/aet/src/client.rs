@@ -206,7 +206,8 @@ impl AetClient {
                 .map_err(|e| AetError::InvalidRequest(e.to_string()))?;
             request.headers_mut().insert(headers::CONTENT_TYPE, value);
         }
-        self.inner.signer.sign(&mut request)?;
+        // The URI comes from `Origin::target`: already the wire form.
+        self.inner.signer.sign_wire_form(&mut request)?;
         Ok(request)
     }
 

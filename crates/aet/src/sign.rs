@@ -96,13 +96,25 @@ impl AetRequestSigner {
     /// with [`AetError::Target`] and the request is left untouched.
     pub fn sign<B: AsRef<[u8]>>(&self, request: &mut http::Request<B>) -> Result<(), AetError> {
         let target = RequestTarget::from_uri(request.uri())?;
+        let given = std::mem::replace(request.uri_mut(), target.into_uri());
+        self.sign_wire_form(request).inspect_err(|_| {
+            *request.uri_mut() = given;
+        })
+    }
+
+    /// Signs a request whose URI is already in its wire form (the client's, built by
+    /// `Origin::target`): the path and query are signed as the URI holds them.
+    pub(crate) fn sign_wire_form<B: AsRef<[u8]>>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<(), AetError> {
+        let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         let headers = self.headers_for(
             request.method().as_str(),
-            target.path_and_query(),
+            target,
             request.body().as_ref(),
             request.headers(),
         )?;
-        *request.uri_mut() = target.into_uri();
         headers.apply(request.headers_mut());
         Ok(())
     }
