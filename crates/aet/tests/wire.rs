@@ -366,18 +366,7 @@ async fn a_post_is_repeated_only_when_the_server_did_not_get_or_process_it() {
         let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
             .await
             .unwrap();
-        let c = AetClient::builder(
-            SAMPLE_AET.0,
-            SecretKey::new(SAMPLE_AET.1.as_bytes()).unwrap(),
-        )
-        .base_url(emulator.base_url())
-        .transport(recorder.clone())
-        .retry(Some(RetryPolicy {
-            base_delay: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        }))
-        .build()
-        .unwrap();
+        let c = client(&emulator.base_url(), QueryPolicy::Exclude, recorder.clone());
         let result = c
             .post::<_, Value>("/v3/users", &serde_json::json!({"firstName": "Ada"}))
             .await;

@@ -306,24 +306,20 @@ impl Dispatcher {
             Ok(response) if !may_repeat && response.status().is_server_error() => {
                 RetryDecision::Done
             }
-            Ok(response) if !may_repeat => {
-                let now = (self.wall_clock)();
-                match throttled(response, now) {
-                    RetryDecision::Done => self
-                        .classifier
-                        .as_ref()
-                        .map_or(RetryDecision::Done, |c| c.not_processed(response, now)),
-                    retry => retry,
-                }
-            }
             Ok(response) => {
                 let now = (self.wall_clock)();
-                match by_status(response, now) {
-                    RetryDecision::Done => self
-                        .classifier
-                        .as_ref()
-                        .map_or(RetryDecision::Done, |c| c.classify(response, now)),
-                    retry => retry,
+                // The status first (a creating call: only 429), then the vendor's word.
+                let status_says = if may_repeat {
+                    by_status(response, now)
+                } else {
+                    throttled(response, now)
+                };
+                match (status_says, &self.classifier) {
+                    (RetryDecision::Done, Some(vendor)) if may_repeat => {
+                        vendor.classify(response, now)
+                    }
+                    (RetryDecision::Done, Some(vendor)) => vendor.not_processed(response, now),
+                    (decision, _) => decision,
                 }
             }
         }
