@@ -3,8 +3,6 @@
 use sigil_models::aet::ErrorBody;
 use sigil_transport::{TargetError, TransportError};
 
-use crate::MultipartError;
-
 /// Why an AET call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -62,4 +60,24 @@ impl AetError {
             _ => None,
         }
     }
+}
+
+/// Why a multipart form cannot be encoded. Nothing was sent; the values themselves (file
+/// names can be personal data) are never quoted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MultipartError {
+    /// A field name, file name or content type holds a character that would end or break
+    /// out of its header (CR, LF or another control character; `"` in a name or file name).
+    #[error("a multipart {field} holds a quote, a line break or a control character")]
+    UnsafeHeaderText {
+        /// Which: `name`, `filename` or `content type`.
+        field: &'static str,
+    },
+    /// The boundary is empty or longer than 70 characters.
+    #[error("a multipart boundary has 1 to 70 characters")]
+    Boundary,
+    /// A part contains the boundary.
+    #[error("a part contains the multipart boundary")]
+    BoundaryInPart,
 }

@@ -39,8 +39,8 @@ mod multipart;
 mod sign;
 
 pub use client::{AetClient, AetClientBuilder};
-pub use error::AetError;
-pub use multipart::{Multipart, MultipartError};
+pub use error::{AetError, MultipartError};
+pub use multipart::Multipart;
 pub use sign::AetRequestSigner;
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.

@@ -6,7 +6,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::AetError;
+use crate::error::{AetError, MultipartError};
 
 enum Part {
     Text {
@@ -42,26 +42,6 @@ impl std::fmt::Debug for Multipart {
             .field("parts", &self.parts.len())
             .finish()
     }
-}
-
-/// Why a multipart form cannot be encoded. Nothing was sent; the values themselves (file
-/// names can be personal data) are never quoted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MultipartError {
-    /// A field name, file name or content type holds a character that would end or break
-    /// out of its header (CR, LF or another control character; `"` in a name or file name).
-    #[error("a multipart {field} holds a quote, a line break or a control character")]
-    UnsafeHeaderText {
-        /// Which: `name`, `filename` or `content type`.
-        field: &'static str,
-    },
-    /// The boundary is empty or longer than 70 characters.
-    #[error("a multipart boundary has 1 to 70 characters")]
-    Boundary,
-    /// A part contains the boundary.
-    #[error("a part contains the multipart boundary")]
-    BoundaryInPart,
 }
 
 /// `"value"`, for a name or file name in `content-disposition`.

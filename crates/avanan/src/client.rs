@@ -13,7 +13,7 @@ use sigil_client_core::{
     Clock, FetchedToken, IdSource, RandomIds, RefreshPolicy, SystemClock, TokenCache,
 };
 use sigil_models::AccessToken;
-use sigil_models::avanan::{EventQuery, Region, Response, ResponseEnvelope, Scope, headers};
+use sigil_models::avanan::{Region, Response, ResponseEnvelope, Scope, headers};
 use sigil_signing::SecretKey;
 use sigil_signing::avanan::{AvananRequest, AvananSigner};
 use sigil_transport::{
@@ -21,7 +21,7 @@ use sigil_transport::{
     RequestTarget, RetryPolicy, Timeouts, TransportSettings, excerpt,
 };
 
-use crate::{AvananError, DateFormat, EventPager};
+use crate::{AvananError, DateFormat};
 
 /// How long a token is assumed valid when it declares no `exp` claim (the document: one
 /// hour).
@@ -667,11 +667,6 @@ impl AvananClient {
     /// `GET /v1.0/scopes`: the scopes (`farm:customer`) the application may access.
     pub async fn scopes(&self) -> Result<Vec<Scope>, AvananError> {
         Ok(self.get::<Scope>("/v1.0/scopes").await?.response_data)
-    }
-
-    /// `POST /v1.0/event/query`, page by page, following `scrollId`.
-    pub fn events(&self, query: EventQuery) -> EventPager {
-        EventPager::new(self.clone(), query)
     }
 
     /// The envelope of a response, for callers of [`send`](Self::send).

@@ -4,8 +4,6 @@ use sigil_client_core::TokenLoadError;
 use sigil_models::avanan::ResponseEnvelope;
 use sigil_transport::{TargetError, TransportError};
 
-use crate::PagingError;
-
 /// Why an Avanan call failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -50,4 +48,39 @@ pub enum AvananError {
     /// The client is misconfigured.
     #[error("configuration: {0}")]
     Config(String),
+}
+
+/// Why an event walk stopped before the server said it was over.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// The walk needed more pages than the limit ([`EventPager::max_pages`]).
+    #[error("more than {limit} pages")]
+    PageLimit {
+        /// The page limit.
+        limit: usize,
+    },
+    /// A page held exactly the records of the page before it: the server is not moving on.
+    #[error("page {page} repeats the records of the page before it")]
+    RepeatedPage {
+        /// The 1-based number of the repeated page.
+        page: usize,
+    },
+    /// [`EventPager::collect_all`] would hold more records than its limit
+    /// ([`EventPager::max_records`]); walk page by page with `next_page` instead.
+    #[error("more than {limit} records; walk page by page with next_page instead")]
+    RecordLimit {
+        /// The record limit.
+        limit: usize,
+    },
+    /// [`EventPager::collect_all`] read more response bytes than its limit
+    /// ([`EventPager::max_bytes`]); walk page by page with `next_page` instead.
+    #[error("more than {limit} bytes of answers; walk page by page with next_page instead")]
+    ByteLimit {
+        /// The byte limit.
+        limit: usize,
+    },
+    /// The query asks for pages of zero records.
+    #[error("pageSize must be at least 1")]
+    ZeroPageSize,
 }

@@ -47,12 +47,11 @@ pub use client::{
     AuthToken, AvananClient, AvananClientBuilder, MAX_TOKEN_LEN, encode_path_segment,
 };
 pub use date::DateFormat;
-pub use error::AvananError;
+pub use error::{AvananError, PagingError};
 #[cfg(feature = "reqwest-middleware")]
 pub use middleware::AvananAuth;
 pub use pager::{
     DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RECORDS, DEFAULT_PAGE_SIZE, EventPager,
-    PagingError,
 };
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.

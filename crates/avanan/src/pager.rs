@@ -8,7 +8,8 @@
 
 use sigil_models::avanan::{Event, EventQuery, EventQueryRequest};
 
-use crate::{AvananClient, AvananError};
+use crate::client::AvananClient;
+use crate::error::{AvananError, PagingError};
 
 /// The default page limit of an [`EventPager`] (10,000 pages).
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
@@ -23,41 +24,6 @@ pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 const EVENT_QUERY_PATH: &str = "/v1.0/event/query";
-
-/// Why an event walk stopped before the server said it was over.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PagingError {
-    /// The walk needed more pages than the limit ([`EventPager::max_pages`]).
-    #[error("more than {limit} pages")]
-    PageLimit {
-        /// The page limit.
-        limit: usize,
-    },
-    /// A page held exactly the records of the page before it: the server is not moving on.
-    #[error("page {page} repeats the records of the page before it")]
-    RepeatedPage {
-        /// The 1-based number of the repeated page.
-        page: usize,
-    },
-    /// [`EventPager::collect_all`] would hold more records than its limit
-    /// ([`EventPager::max_records`]); walk page by page with `next_page` instead.
-    #[error("more than {limit} records; walk page by page with next_page instead")]
-    RecordLimit {
-        /// The record limit.
-        limit: usize,
-    },
-    /// [`EventPager::collect_all`] read more response bytes than its limit
-    /// ([`EventPager::max_bytes`]); walk page by page with `next_page` instead.
-    #[error("more than {limit} bytes of answers; walk page by page with next_page instead")]
-    ByteLimit {
-        /// The byte limit.
-        limit: usize,
-    },
-    /// The query asks for pages of zero records.
-    #[error("pageSize must be at least 1")]
-    ZeroPageSize,
-}
 
 /// Pages of events. Each call to [`next_page`](Self::next_page) fetches the next page with
 /// the `pageSize` asked for (the query's, else [`DEFAULT_PAGE_SIZE`]) and the `scrollId` of
@@ -84,8 +50,16 @@ pub struct EventPager {
     previous: Vec<String>,
 }
 
+impl AvananClient {
+    /// `POST /v1.0/event/query`, page by page, as the live service pages (see
+    /// [`EventPager`]).
+    pub fn events(&self, query: EventQuery) -> EventPager {
+        EventPager::new(self.clone(), query)
+    }
+}
+
 impl EventPager {
-    pub(crate) fn new(client: AvananClient, query: EventQuery) -> Self {
+    fn new(client: AvananClient, query: EventQuery) -> Self {
         Self {
             client,
             page_size: query.page_size,

@@ -98,6 +98,7 @@ fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 use crate::simd::base64_piece;
+pub(crate) use crate::tail::{base64_len, tail_masks};
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use base64_piece_portable as base64_piece;
@@ -126,33 +127,6 @@ fn piece_of_12(bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
     return crate::simd::base64_12(bytes, keep, fill);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "ssse3")))]
     return base64_piece(groups_of_12(bytes), keep, fill);
-}
-
-/// The low `n` bytes (`n ≤ 16`) of a `u128` set.
-#[inline(always)]
-const fn low_bytes(n: usize) -> u128 {
-    if n >= 16 {
-        u128::MAX
-    } else {
-        (1u128 << (8 * n)) - 1
-    }
-}
-
-/// `keep` and `fill` for the last piece of an encoding whose last group holds `rest` input
-/// bytes (0 to 12): the characters that carry input bits are kept, `=` pads to a multiple of
-/// four, zeros follow.
-#[inline(always)]
-pub(crate) const fn tail_masks(rest: usize) -> (u128, u128) {
-    let real = (4 * rest).div_ceil(3);
-    let len = base64_len(rest);
-    let pad = u128::from_le_bytes([b'='; 16]) & low_bytes(len) & !low_bytes(real);
-    (low_bytes(real), pad)
-}
-
-/// Length of the standard padded base64 of `n` bytes.
-#[inline]
-pub(crate) const fn base64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
 }
 
 /// Standard padded base64 of `input` into the start of `out`; returns the encoded length.
@@ -377,6 +351,7 @@ mod tests {
         for (file, source) in [
             ("encode.rs", include_str!("encode.rs")),
             ("simd.rs", include_str!("simd.rs")),
+            ("tail.rs", include_str!("tail.rs")),
         ] {
             let found = table_lookups(source);
             assert!(found.is_empty(), "{file}: {found:?}");

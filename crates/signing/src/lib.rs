@@ -57,12 +57,14 @@ mod secret;
 mod sha256;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod simd;
+mod tail;
 mod timestamp;
 mod verify;
 
-pub use output::{Base64Signature, HexSignature, SignatureMismatch};
+pub use output::{Base64Signature, HexSignature};
 pub use secret::{MAX_SECRET_LEN, SecretKey, SecretKeyError};
 pub use timestamp::{TimestampError, TimestampMillis};
+pub use verify::SignatureMismatch;
 
 /// The signers' last steps on a given SHA-256 state, for the floors of `sigil-benches`
 /// (the feature `bench-internals`): not part of the API, no stability promise.

@@ -2,13 +2,7 @@
 
 use core::fmt;
 
-/// Why a received signature does not match.
-///
-/// One variant on purpose: a malformed value (wrong length, not hex, not base64) and a
-/// well-formed but wrong one are both simply invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("signature mismatch")]
-pub struct SignatureMismatch;
+use crate::verify::SignatureMismatch;
 
 macro_rules! ascii_signature {
     ($(#[$doc:meta])* $name:ident, $len:expr, storage: $storage:expr, fold_case: $fold:expr) => {

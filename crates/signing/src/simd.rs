@@ -269,7 +269,7 @@ mod shuffled {
         let second = words_vector(&state[4..]);
         // Words 3 to 6: the last word of the first vector and three of the second.
         let middle = combined_byte_shr_imm_m128i::<12>(second, first);
-        let (keep, fill) = crate::encode::tail_masks(8);
+        let (keep, fill) = crate::tail::tail_masks(8);
         let pieces = [
             base64_lanes(
                 shuffle_av_i8z_all_m128i(first, m128i::from(WHOLE)),

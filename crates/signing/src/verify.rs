@@ -2,7 +2,13 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::SignatureMismatch;
+/// Why a received signature does not match.
+///
+/// One variant on purpose: a malformed value (wrong length, not hex, not base64) and a
+/// well-formed but wrong one are both simply invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("signature mismatch")]
+pub struct SignatureMismatch;
 
 /// Compares the computed `expected` text with `received`, in time independent of where
 /// they differ. Only the length (public: it is fixed per scheme) short-circuits. With
