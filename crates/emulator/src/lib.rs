@@ -25,17 +25,12 @@
 mod advance;
 mod aet;
 mod avanan;
-mod avanan_events;
-mod bounded;
 mod config;
-mod deadline_body;
-mod faults;
-mod guard;
-mod h5;
+mod http;
 mod jwt;
-mod outcome;
-mod server;
 mod state;
+mod sync;
+mod vendor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,12 +39,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use advance::outcome::IdvOutcome;
 pub use config::{
     AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, EventCursors, Limits,
     SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
 };
-pub use faults::Faults;
-pub use outcome::IdvOutcome;
+pub use http::faults::Faults;
 pub use state::Metrics;
 use state::State;
 
@@ -84,7 +79,7 @@ impl Emulator {
         let state = Arc::new(State::new(config, format!("http://{addr}")));
         let router = router(state.clone());
         let (shutdown, stop) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, router, limits, stop));
+        let task = tokio::spawn(http::server::serve(listener, router, limits, stop));
         Ok(Self {
             addr,
             state,
@@ -155,7 +150,7 @@ impl Drop for Emulator {
 fn router(state: Arc<State>) -> axum::Router {
     axum::Router::new()
         .merge(advance::routes())
-        .merge(h5::routes())
+        .merge(advance::h5::routes())
         .merge(aet::routes())
         .merge(avanan::routes())
         .route("/_emulator/metrics", axum::routing::get(metrics))
@@ -164,7 +159,7 @@ fn router(state: Arc<State>) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            guard::layer,
+            http::guard::layer,
         ))
         .with_state(state)
 }

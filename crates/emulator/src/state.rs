@@ -1,16 +1,18 @@
 //! What the emulator remembers: tokens, IDV sessions, AET resources, events, metrics.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
-use serde_json::{Value, json};
+use crate::sync::lock;
+
+use serde_json::Value;
 use sigil_client_core::unix_millis;
 
-use crate::avanan_events::{EVENT_WALK_LIFETIME_MS, EventWalk};
-use crate::bounded::{BoundedMap, Weight};
+use crate::advance::outcome::IdvOutcome;
+use crate::avanan::events::EventStore;
 use crate::config::EmulatorConfig;
+use crate::http::bounded::{BoundedMap, Weight};
 use crate::jwt::Jwt;
-use crate::outcome::IdvOutcome;
 
 /// Requests per route and outcome, e.g. `{"advance.generate-token": {"SUCCESS": 1}}`.
 pub type Metrics = BTreeMap<String, BTreeMap<String, u64>>;
@@ -47,10 +49,6 @@ impl Weight for IdvOutcome {
 /// How long an IDV session (and its H5 page) lives: one hour, as the document says.
 pub(crate) const SESSION_LIFETIME_MS: u64 = 3_600_000;
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 pub(crate) struct State {
     pub(crate) config: EmulatorConfig,
     pub(crate) base_url: String,
@@ -62,76 +60,11 @@ pub(crate) struct State {
     aet_objects: Mutex<(usize, usize)>,
     /// AET collections: name → id → object.
     pub(crate) aet: Mutex<BTreeMap<String, BTreeMap<String, Value>>>,
-    /// Seeded events, oldest first.
-    pub(crate) events: Vec<SeededEvent>,
-    /// Keys the rotating `scrollId` cursors.
-    cursor_key: u64,
-    /// Event walks of the stable cursor mode, by `scrollId`.
-    walks: Mutex<BoundedMap<EventWalk>>,
+    /// Avanan's seeded events and the walks over them.
+    pub(crate) avanan_events: EventStore,
     metrics: Mutex<Metrics>,
-    pub(crate) faults: crate::Faults,
     pub(crate) control_token: Option<String>,
     pub(crate) fault_rng: Mutex<fastrand::Rng>,
-}
-
-/// One seeded Avanan security event: its creation time (for date filters) and its record,
-/// without `customerId` (filled in per account when answered).
-pub(crate) struct SeededEvent {
-    pub(crate) created: std::time::SystemTime,
-    pub(crate) record: Value,
-}
-
-/// The SaaS names the recorded answers show.
-const EVENT_SAAS: [&str; 2] = ["office365_emails", "google_mail"];
-const EVENT_TYPES: [&str; 5] = ["phishing", "malware", "spam", "dlp", "anomaly"];
-const EVENT_STATES: [&str; 3] = ["new", "remediated", "dismissed"];
-const EVENT_CONFIDENCE: [&str; 3] = ["malicious", "suspicious", "clean"];
-
-/// `2023-06-30T15:14:58.463039+00:00`: microseconds and `+00:00`, as the live service writes
-/// `eventCreated`.
-pub(crate) fn avanan_time(t: std::time::SystemTime) -> String {
-    let text = humantime::format_rfc3339_micros(t).to_string();
-    format!("{}+00:00", text.trim_end_matches('Z'))
-}
-
-/// Seeded events spread over days, oldest first (the order the live service answers in),
-/// with varied SaaS, types, states, severities and confidence, in the shape and field types
-/// of the recorded live answers (`data` a string, `additionalData` and
-/// `availableEventActions` null).
-fn seed_events(
-    rng: &mut fastrand::Rng,
-    count: usize,
-    now: std::time::SystemTime,
-) -> Vec<SeededEvent> {
-    let mut hex32 = || format!("{:016x}{:016x}", rng.u64(..), rng.u64(..));
-    (0..count)
-        .map(|i| {
-            // 7 h 13 min and a few microseconds apart: several days for the default 25; the
-            // last one is the newest.
-            let age = std::time::Duration::from_micros(
-                ((count - 1 - i) as u64).saturating_mul(26_000_000_000 + 463_039),
-            );
-            let created = now.checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
-            let kind = EVENT_TYPES[i % EVENT_TYPES.len()];
-            let saas = EVENT_SAAS[i % EVENT_SAAS.len()];
-            let record = json!({
-                "eventId": hex32(),
-                "saas": saas,
-                "entityId": hex32(),
-                "state": EVENT_STATES[i % EVENT_STATES.len()],
-                "type": kind,
-                "confidenceIndicator": EVENT_CONFIDENCE[(i / 2) % EVENT_CONFIDENCE.len()],
-                "eventCreated": avanan_time(created),
-                "severity": (((i + i / 5) % 5) + 1).to_string(),
-                "description": format!("Seeded {kind} event {} on {saas}", i + 1),
-                "data": format!("A {kind} event was detected in {saas} (seeded event {})", i + 1),
-                "additionalData": null,
-                "availableEventActions": null,
-                "actions": [],
-            });
-            SeededEvent { created, record }
-        })
-        .collect()
 }
 
 impl State {
@@ -146,9 +79,8 @@ impl State {
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         let key: [u8; 32] = std::array::from_fn(|_| rng.u8(..));
-        let events = seed_events(&mut rng, config.seeded_events, config.clock.now());
-        let cursor_key = rng.u64(..);
-        let faults = config.faults.clone();
+        let avanan_events = EventStore::new(&mut rng, &config);
+        let fault_seed = config.faults.seed;
         let control_token = config.control_token.clone();
         let limits = config.limits.clone();
         Self {
@@ -160,16 +92,10 @@ impl State {
             scripts: Mutex::new(BoundedMap::new(limits.max_scripts, limits.max_state_bytes)),
             aet_objects: Mutex::new((0, 0)),
             aet: Mutex::new(BTreeMap::new()),
-            events,
-            cursor_key,
-            walks: Mutex::new(BoundedMap::new(
-                limits.max_event_walks,
-                limits.max_state_bytes,
-            )),
+            avanan_events,
             metrics: Mutex::new(BTreeMap::new()),
-            fault_rng: Mutex::new(fastrand::Rng::with_seed(faults.seed)),
+            fault_rng: Mutex::new(fastrand::Rng::with_seed(fault_seed)),
             control_token,
-            faults,
         }
     }
 
@@ -254,10 +180,7 @@ impl State {
             let s = lock(&self.scripts);
             (s.len(), s.bytes())
         };
-        let (walks, walk_bytes) = {
-            let w = self.live_walks();
-            (w.len(), w.bytes())
-        };
+        let (walks, walk_bytes) = self.avanan_events.walks_held(self.now_ms());
         let (objects, object_bytes) = *lock(&self.aet_objects);
         [
             ("sessions", sessions),
@@ -302,32 +225,6 @@ impl State {
         *held = (held.0.saturating_sub(1), held.1.saturating_sub(bytes));
     }
 
-    /// The walks of the stable cursor mode, with those past their lifetime dropped.
-    pub(crate) fn live_walks(&self) -> MutexGuard<'_, BoundedMap<EventWalk>> {
-        let now = self.now_ms();
-        let mut walks = lock(&self.walks);
-        walks.expire(|w| now.saturating_sub(w.created_ms) >= EVENT_WALK_LIFETIME_MS);
-        walks
-    }
-
-    /// An opaque 32-hex `scrollId` for `offset`, as the live service's cursors look.
-    pub(crate) fn encode_cursor(&self, offset: usize) -> String {
-        let offset = offset as u64;
-        format!("{offset:016x}{:016x}", mix(offset ^ self.cursor_key))
-    }
-
-    /// The offset of a cursor this emulator made.
-    pub(crate) fn decode_cursor(&self, cursor: &str) -> Option<usize> {
-        if cursor.len() != 32 || !cursor.is_ascii() {
-            return None;
-        }
-        let offset = u64::from_str_radix(&cursor[..16], 16).ok()?;
-        let check = u64::from_str_radix(&cursor[16..], 16).ok()?;
-        (check == mix(offset ^ self.cursor_key))
-            .then(|| usize::try_from(offset).ok())
-            .flatten()
-    }
-
     /// Whether `|now - millis|` is within the configured window (the bound itself included).
     pub(crate) fn within_window(&self, millis: u64) -> bool {
         self.now_ms().abs_diff(millis)
@@ -339,11 +236,4 @@ impl State {
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
-/// SplitMix64's finaliser: a cheap keyed check on cursors (not a security boundary).
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

@@ -19,7 +19,7 @@ use tokio::sync::{Notify, Semaphore, TryAcquireError, watch};
 use tower::ServiceExt as _;
 
 use crate::Limits;
-use crate::state::lock;
+use crate::sync::lock;
 
 /// One open connection, as the accept loop sees it.
 struct Slot {

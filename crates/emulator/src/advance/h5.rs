@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::outcome::IdvOutcome;
+use crate::advance::outcome::IdvOutcome;
 use crate::state::State;
 
 type Shared = Arc<State>;

@@ -14,6 +14,9 @@ use sigil_models::idv::{IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC};
 
 use crate::state::{IdvSession, State, ct_eq};
 
+pub(crate) mod h5;
+pub(crate) mod outcome;
+
 type Shared = Arc<State>;
 
 pub(crate) fn routes() -> Router<Shared> {

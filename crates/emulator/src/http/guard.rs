@@ -9,71 +9,11 @@ use axum::extract::{Request, State as Extract};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::state::{State, ct_eq, lock};
-
-/// Which vendor a path belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Vendor {
-    Advance,
-    Aet,
-    Avanan,
-}
-
-impl Vendor {
-    /// The vendor of an API path; `None` for the emulator's own pages and control routes.
-    pub(crate) fn of(path: &str) -> Option<Vendor> {
-        if path.starts_with("/v1.0/") {
-            Some(Vendor::Avanan)
-        } else if ["/v2/", "/v3/", "/v4/"].iter().any(|p| path.starts_with(p)) {
-            Some(Vendor::Aet)
-        } else if path.contains("/openapi/") || path.starts_with("/advance_api/") {
-            Some(Vendor::Advance)
-        } else {
-            None
-        }
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Vendor::Advance => "advance",
-            Vendor::Aet => "aet",
-            Vendor::Avanan => "avanan",
-        }
-    }
-}
-
-/// An error body in the vendor's own shape. ADVANCE: the envelope (`ERROR` for a server
-/// error, `SERVICE_BUSY` for throttling, `CLIENT_ERROR` otherwise); AET: `{"error",
-/// "message"}`; Avanan: the response envelope with the status as `responseCode`.
-pub(crate) fn error_body(vendor: Vendor, status: StatusCode, text: &str, state: &State) -> Value {
-    match vendor {
-        Vendor::Advance => json!({
-            "code": match status {
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => "SERVICE_BUSY",
-                s if s.is_server_error() => "ERROR",
-                _ => "CLIENT_ERROR",
-            },
-            "message": text,
-            "data": null,
-            "extra": null,
-            "transactionId": state.hex_id(),
-            "pricingStrategy": "FREE",
-        }),
-        Vendor::Aet => json!({
-            "error": status.canonical_reason().unwrap_or("error").to_lowercase().replace(' ', "_"),
-            "message": text,
-        }),
-        Vendor::Avanan => json!({
-            "responseEnvelope": {
-                "requestId": "", "responseCode": status.as_u16(), "responseText": text,
-                "additionalText": "", "recordsNumber": 0, "scrollId": "",
-            },
-            "responseData": [],
-        }),
-    }
-}
+use crate::state::{State, ct_eq};
+use crate::sync::lock;
+use crate::vendor::{Vendor, error_body};
 
 /// Whether `path` is an AET upload, which may carry a larger body.
 fn is_upload(path: &str) -> bool {
@@ -107,17 +47,17 @@ pub(crate) async fn layer(
     // One deadline for the whole body, however it trickles in.
     let request = request.map(|body| {
         Body::new(http_body_util::Limited::new(
-            crate::deadline_body::DeadlineBody::new(body, timeout),
+            crate::http::deadline_body::DeadlineBody::new(body, timeout),
             body_limit,
         ))
     });
     let fault = match vendor {
-        Some(vendor) if state.faults.applies_to(&path, vendor) => {
-            if !state.faults.latency.is_zero() {
-                tokio::time::sleep(state.faults.latency).await;
+        Some(vendor) if state.config.faults.applies_to(&path, vendor) => {
+            if !state.config.faults.latency.is_zero() {
+                tokio::time::sleep(state.config.faults.latency).await;
             }
             let draw = lock(&state.fault_rng).f64();
-            state.faults.pick(draw, vendor)
+            state.config.faults.pick(draw, vendor)
         }
         _ => None,
     };
@@ -125,7 +65,7 @@ pub(crate) async fn layer(
     let response = match fault {
         Some((vendor, fault)) => {
             state.record(&format!("faults.{}", vendor.name()), fault.label());
-            crate::faults::inject(&state, vendor, fault, request, next).await
+            crate::http::faults::inject(&state, vendor, fault, request, next).await
         }
         None => next.run(request).await,
     };
@@ -191,15 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vendors_by_path() {
-        assert_eq!(
-            Vendor::of("/openapi/auth/ticket/v1/generate-token"),
-            Some(Vendor::Advance)
-        );
-        assert_eq!(Vendor::of("/v3/users"), Some(Vendor::Aet));
-        assert_eq!(Vendor::of("/v1.0/scopes"), Some(Vendor::Avanan));
-        assert_eq!(Vendor::of("/_emulator/metrics"), None);
-        assert_eq!(Vendor::of("/h5-idv/"), None);
+    fn uploads_by_path() {
         assert!(is_upload("/v3/documents") && !is_upload("/v3/users"));
     }
 }

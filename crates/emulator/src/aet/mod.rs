@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use sigil_models::aet::headers;
 
-use crate::state::{State, ct_eq, lock};
+use crate::state::{State, ct_eq};
+use crate::sync::lock;
 
 type Shared = Arc<State>;
 

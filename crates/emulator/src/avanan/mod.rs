@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 use sigil_client_core::unix_millis;
 use sigil_models::avanan::headers;
 
-use crate::avanan_events;
 use crate::config::Credential;
 use crate::state::{State, ct_eq};
+
+pub(crate) mod events;
 
 type Shared = Arc<State>;
 
@@ -220,7 +221,13 @@ async fn api(
     let scope = format!("{FARM}:{customer}");
     match (method, path.as_str()) {
         (Method::GET, "/v1.0/scopes") => ok(vec![json!(scope)], ""),
-        (Method::POST, "/v1.0/event/query") => match avanan_events::query(&state, &body, &scope) {
+        (Method::POST, "/v1.0/event/query") => match state.avanan_events.query(
+            &state.config,
+            state.now_ms(),
+            || format!("{}{}", state.hex_id(), state.hex_id()),
+            &body,
+            &scope,
+        ) {
             Ok(page) => {
                 let records = page
                     .records
@@ -245,8 +252,8 @@ async fn api(
         },
         (Method::GET, p) if p.starts_with("/v1.0/event/") => {
             let id = p.trim_start_matches("/v1.0/event/");
-            match state.events.iter().find(|e| e.record["eventId"] == id) {
-                Some(event) => ok(vec![answered(event.record.clone(), customer)], ""),
+            match state.avanan_events.find(id) {
+                Some(record) => ok(vec![answered(record.clone(), customer)], ""),
                 None => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
             }
         }

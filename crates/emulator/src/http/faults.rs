@@ -10,8 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::guard::{Vendor, error_body};
 use crate::state::State;
+use crate::vendor::{Vendor, error_body};
 
 /// Faults to inject. Rates are probabilities in `[0, 1]` per request (their sum is capped at
 /// 1); draws come from a generator seeded with `seed`, so a run with the same requests in
@@ -163,7 +163,7 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let retry_after = || HeaderValue::from(state.faults.retry_after.as_secs());
+    let retry_after = || HeaderValue::from(state.config.faults.retry_after.as_secs());
     match fault {
         Fault::Error => (
             StatusCode::INTERNAL_SERVER_ERROR,
