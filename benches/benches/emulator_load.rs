@@ -70,7 +70,7 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let emu = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+        let emu = Emulator::start_local(EmulatorConfig::default())
             .await
             .unwrap();
         let base = emu.base_url();

@@ -11,7 +11,7 @@ use sigil_emulator::{Emulator, EmulatorConfig, IdvOutcome, SAMPLE_ADVANCE};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emulator = match std::env::var("ADVANCE_BASE_URL") {
         Ok(_) => None,
-        Err(_) => Some(Emulator::start("127.0.0.1:0".parse()?, EmulatorConfig::default()).await?),
+        Err(_) => Some(Emulator::start_local(EmulatorConfig::default()).await?),
     };
     let base = match &emulator {
         Some(e) => e.base_url(),

@@ -11,9 +11,7 @@ use sigil_signing::SecretKey;
 use sigil_transport::RetryPolicy;
 
 async fn emulator(config: EmulatorConfig) -> Emulator {
-    Emulator::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    Emulator::start_local(config).await.unwrap()
 }
 
 fn client(base: &str) -> AdvanceClient {

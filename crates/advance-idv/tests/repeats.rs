@@ -24,9 +24,7 @@ async fn emulator(faults: Faults) -> Emulator {
         faults,
         ..EmulatorConfig::default()
     };
-    Emulator::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    Emulator::start_local(config).await.unwrap()
 }
 
 fn client(emulator: &Emulator, transport: Recorder<ReqwestTransport>) -> AdvanceClient {

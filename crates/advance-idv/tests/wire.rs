@@ -32,7 +32,7 @@ fn builder(base: &str) -> sigil_advance_idv::AdvanceClientBuilder {
 }
 
 async fn emulator() -> Emulator {
-    Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap()
 }

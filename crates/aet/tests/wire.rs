@@ -79,7 +79,7 @@ fn client(base: &str, query: QueryPolicy, transport: Recorder<ReqwestTransport>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn awkward_targets_are_signed_as_sent_or_refused_before_sending() {
-    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
     for policy in [QueryPolicy::Exclude, QueryPolicy::Include] {
@@ -115,7 +115,7 @@ async fn awkward_targets_are_signed_as_sent_or_refused_before_sending() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_request_is_signed_afresh_and_accepted() {
-    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
     // A proxy in front of the emulator answers the first two attempts with 503.
@@ -188,7 +188,7 @@ async fn a_server_that_never_answers_cannot_hold_the_caller() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reqwest_middleware_client_signs_requests_the_emulator_accepts() {
-    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
     let base = emulator.base_url();
@@ -248,7 +248,7 @@ enum Signed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sign_in_place_entry_point_signs_what_a_plain_reqwest_client_sends() {
-    let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
     let base = emulator.base_url();
@@ -363,7 +363,7 @@ async fn a_post_is_repeated_only_when_the_server_did_not_get_or_process_it() {
         ),
     ];
     for (case, recorder, attempts, created) in cases {
-        let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+        let emulator = Emulator::start_local(EmulatorConfig::default())
             .await
             .unwrap();
         let c = client(&emulator.base_url(), QueryPolicy::Exclude, recorder.clone());

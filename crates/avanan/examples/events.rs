@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             event_cursors: cursors,
             ..EmulatorConfig::default()
         };
-        let emulator = Emulator::start("127.0.0.1:0".parse()?, config).await?;
+        let emulator = Emulator::start_local(config).await?;
         walk(&emulator.base_url(), &app_id, &secret).await?;
         emulator.shutdown().await?;
     }

@@ -18,9 +18,7 @@ async fn emulator(cursors: EventCursors) -> Emulator {
         seed: Some(7),
         ..EmulatorConfig::default()
     };
-    Emulator::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    Emulator::start_local(config).await.unwrap()
 }
 
 fn client(emulator: &Emulator) -> AvananClient {

@@ -74,7 +74,7 @@ fn client(base: &str, transport: Recorder<ReqwestTransport>) -> AvananClient {
 }
 
 async fn emulator() -> Emulator {
-    Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap()
 }

@@ -110,7 +110,7 @@ fn expect_advance_error(
 
 /// Runs the demo; `json`: one JSON document at the end instead of the text report.
 pub(crate) async fn run(json: bool) -> Result<String, CliError> {
-    let emulator = Emulator::start(([127, 0, 0, 1], 0).into(), EmulatorConfig::default())
+    let emulator = Emulator::start_local(EmulatorConfig::default())
         .await
         .map_err(|e| CliError::Failed(format!("starting the emulator: {e}")))?;
     let base = emulator.base_url();

@@ -40,7 +40,7 @@ async fn trace_output_carries_no_secret_token_signature_or_personal_datum() {
         .with_ansi(false)
         .init();
 
-    let emu = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default())
+    let emu = Emulator::start_local(EmulatorConfig::default())
         .await
         .unwrap();
     let base = emu.base_url();

@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         ..EmulatorConfig::default()
     };
-    let emulator = Emulator::start("127.0.0.1:0".parse()?, config).await?;
+    let emulator = Emulator::start_local(config).await?;
     println!("listening on {}", emulator.base_url());
     let http = reqwest::Client::new();
     for _ in 0..4 {

@@ -16,7 +16,7 @@
 //! ```no_run
 //! use sigil_emulator::{Emulator, EmulatorConfig};
 //! # async fn run() -> std::io::Result<()> {
-//! let emulator = Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::default()).await?;
+//! let emulator = Emulator::start_local(EmulatorConfig::default()).await?;
 //! println!("listening on {}", emulator.base_url());
 //! emulator.shutdown().await
 //! # }
@@ -86,6 +86,18 @@ impl Emulator {
             shutdown,
             task: Some(task),
         })
+    }
+
+    /// Starts on `127.0.0.1` with any free port: what tests, examples and local tools want.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let emulator = sigil_emulator::Emulator::start_local(Default::default()).await?;
+    /// println!("listening on {}", emulator.base_url());
+    /// # emulator.shutdown().await }
+    /// ```
+    pub async fn start_local(config: EmulatorConfig) -> std::io::Result<Self> {
+        Self::start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
     }
 
     /// The bearer token the `/_emulator/*` control routes require, if any.

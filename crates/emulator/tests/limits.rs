@@ -15,9 +15,7 @@ async fn start(limits: Limits) -> Emulator {
         limits,
         ..EmulatorConfig::default()
     };
-    Emulator::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    Emulator::start_local(config).await.unwrap()
 }
 
 /// One raw HTTP/1.1 exchange (connection: close): status line and body.
