@@ -4,10 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-#[path = "../src/requests.rs"]
-mod requests;
-
-use requests::{RequestCase, RequestFixture, allocations_of};
+use sigil_benches::requests::{RequestCase, RequestFixture, allocations_of};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 #[global_allocator]

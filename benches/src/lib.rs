@@ -14,6 +14,10 @@
 //!   output format costs on top of the hashing with nothing built per message, so
 //!   `sigil / encoded floor` is what the message layout costs.
 
+/// Whole signed requests through the vendor clients (feature `requests`).
+#[cfg(feature = "requests")]
+pub mod requests;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-/// The whole-request cases, shared with `cargo bench --bench requests`.
-#[path = "../../../benches/src/requests.rs"]
-mod requests;
+use sigil_benches::requests;
 use sigil_benches::{Case, Fixture, Measurement, Plan};
 
 /// Options of `sigil bench`.
@@ -143,8 +141,8 @@ fn table(results: &[Measurement]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::requests::{RequestCase, RequestFixture};
     use super::{Case, selected_cases};
+    use sigil_benches::requests::{RequestCase, RequestFixture};
 
     #[test]
     fn scheme_filter_keeps_report_order_and_defaults_to_all() {

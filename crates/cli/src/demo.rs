@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sigil_advance_idv::{AdvanceClient, AdvanceError};
 use sigil_aet::{AetClient, AetError, Multipart};
 use sigil_avanan::{AvananClient, AvananError};
-use sigil_client_core::{Clock, ManualClock, SystemClock};
+use sigil_client_core::{Clock, OffsetClock, SystemClock};
 use sigil_emulator::{
     Emulator, EmulatorConfig, IdvOutcome, SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET,
     SAMPLE_AVANAN,
@@ -444,8 +444,7 @@ async fn rejections(report: &mut Report, base: &str) {
             })
         })
         .await;
-    let ten_minutes_slow =
-        || ManualClock::new(std::time::SystemTime::now() - Duration::from_secs(600));
+    let ten_minutes_slow = || OffsetClock::new(SystemClock, -600_000);
     report
         .step("ADVANCE with a clock 10 min slow (no retry)", async {
             let client = AdvanceClient::builder(SAMPLE_ADVANCE.0, secret(SAMPLE_ADVANCE.1)?)

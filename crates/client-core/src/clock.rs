@@ -25,6 +25,56 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock a fixed offset away from another: a machine whose clock is off, for trying what a
+/// server or a client does about it.
+///
+/// ```
+/// use std::time::Duration;
+/// use sigil_client_core::{Clock, OffsetClock, SystemClock};
+/// let slow = OffsetClock::new(SystemClock, -600_000); // ten minutes behind
+/// assert!(slow.now() + Duration::from_secs(590) < SystemClock.now());
+/// ```
+#[derive(Clone)]
+pub struct OffsetClock {
+    inner: Arc<dyn Clock>,
+    offset_ms: i64,
+}
+
+impl OffsetClock {
+    /// `inner` moved by `offset_ms` milliseconds (negative: behind).
+    pub fn new(inner: impl Clock + 'static, offset_ms: i64) -> Self {
+        Self::shared(Arc::new(inner), offset_ms)
+    }
+
+    /// Like [`new`](Self::new), for a clock already behind an `Arc`.
+    pub fn shared(inner: Arc<dyn Clock>, offset_ms: i64) -> Self {
+        Self { inner, offset_ms }
+    }
+}
+
+impl std::fmt::Debug for OffsetClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetClock")
+            .field("offset_ms", &self.offset_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Clock for OffsetClock {
+    /// The inner clock's time moved by the offset (unmoved if that leaves `SystemTime`'s
+    /// range).
+    fn now(&self) -> SystemTime {
+        let now = self.inner.now();
+        let by = std::time::Duration::from_millis(self.offset_ms.unsigned_abs());
+        let moved = if self.offset_ms >= 0 {
+            now.checked_add(by)
+        } else {
+            now.checked_sub(by)
+        };
+        moved.unwrap_or(now)
+    }
+}
+
 /// A clock that only moves when told to; clones share the same time (feature `test-util`).
 ///
 /// ```

@@ -12,7 +12,7 @@ mod token_cache;
 
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
-pub use clock::{Clock, SystemClock, unix_millis};
+pub use clock::{Clock, OffsetClock, SystemClock, unix_millis};
 #[cfg(feature = "test-util")]
 pub use ids::SequentialIds;
 pub use ids::{IdSource, RandomIds};

@@ -266,25 +266,6 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// A clock `offset_ms` away from another.
-pub(crate) struct OffsetClock {
-    pub(crate) inner: Arc<dyn Clock>,
-    pub(crate) offset_ms: i64,
-}
-
-impl Clock for OffsetClock {
-    fn now(&self) -> std::time::SystemTime {
-        let now = self.inner.now();
-        let by = Duration::from_millis(self.offset_ms.unsigned_abs());
-        let moved = if self.offset_ms >= 0 {
-            now.checked_add(by)
-        } else {
-            now.checked_sub(by)
-        };
-        moved.unwrap_or(now)
-    }
-}
-
 impl EmulatorConfig {
     /// Uses `clock`.
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {

@@ -70,10 +70,10 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn new(mut config: EmulatorConfig, base_url: String) -> Self {
         if config.clock_offset_ms != 0 {
-            config.clock = std::sync::Arc::new(crate::config::OffsetClock {
-                inner: config.clock.clone(),
-                offset_ms: config.clock_offset_ms,
-            });
+            config.clock = std::sync::Arc::new(sigil_client_core::OffsetClock::shared(
+                config.clock.clone(),
+                config.clock_offset_ms,
+            ));
         }
         let mut rng = config
             .seed
