@@ -1,53 +1,37 @@
 //! Avanan errors.
 
-use sigil_client_core::TokenLoadError;
 use sigil_models::avanan::ResponseEnvelope;
-use sigil_transport::{TargetError, TransportError};
 
-/// Why an Avanan call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AvananError {
-    /// HTTP 401/403 (after one token refresh): the signature, app id or token was refused.
-    #[error("HTTP {status}: not authorised by Avanan{}", text.as_deref().map(|t| format!(": {t}")).unwrap_or_default())]
-    Unauthorized {
-        /// The status.
-        status: u16,
-        /// The envelope's `responseText`, or the start of the body.
-        text: Option<String>,
-    },
-    /// Any other non-2xx answer.
-    #[error("HTTP {status} from Avanan{}", envelope.as_ref().and_then(|e| e.response_text.clone()).map(|t| format!(": {t}")).unwrap_or_default())]
-    Api {
-        /// The status.
-        status: u16,
-        /// The response envelope, when the body had one.
-        envelope: Option<Box<ResponseEnvelope>>,
-        /// The start of the body (at most 200 characters).
-        raw: String,
-    },
-    /// No HTTP response.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// The base URL or the request path was refused (nothing was sent).
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    /// No token could be had within the load timeout.
-    #[error(transparent)]
-    TokenLoad(#[from] TokenLoadError),
-    /// The event pager stopped before the walk was over: a page repeated the one before it,
-    /// or a page, record or byte limit was reached.
-    #[error("paging stopped: {0}")]
-    Paging(#[from] PagingError),
-    /// A 2xx answer that is not the documented shape.
-    #[error("unexpected response: {0}")]
-    Decode(String),
-    /// The request cannot be built (nothing was sent).
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// The client is misconfigured.
-    #[error("configuration: {0}")]
-    Config(String),
+sigil_client_core::vendor_error! {
+    /// Why an Avanan call failed.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum AvananError {
+        /// HTTP 401/403 (after one token refresh): the signature, app id or token was refused.
+        #[error("HTTP {status}: not authorised by Avanan{}", text.as_deref().map(|t| format!(": {t}")).unwrap_or_default())]
+        Unauthorized {
+            /// The status.
+            status: u16,
+            /// The envelope's `responseText`, or the start of the body.
+            text: Option<String>,
+        },
+        /// Any other non-2xx answer.
+        #[error("HTTP {status} from Avanan{}", envelope.as_ref().and_then(|e| e.response_text.clone()).map(|t| format!(": {t}")).unwrap_or_default())]
+        Api {
+            /// The status.
+            status: u16,
+            /// The response envelope, when the body had one.
+            envelope: Option<Box<ResponseEnvelope>>,
+            /// The start of the body (at most 200 characters).
+            raw: String,
+        },
+        /// The event pager stopped before the walk was over: a page repeated the one before
+        /// it, or a page, record or byte limit was reached.
+        #[error("paging stopped: {0}")]
+        Paging(#[from] PagingError),
+        /// The request cannot be built (nothing was sent).
+        #[error("invalid request: {0}")]
+        InvalidRequest(String),
+    }
 }
 
 /// Why an event walk stopped before the server said it was over.

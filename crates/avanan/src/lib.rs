@@ -36,16 +36,18 @@
 //! # Ok(()) }
 //! ```
 
+mod builder;
 mod client;
 mod date;
 mod error;
 #[cfg(feature = "reqwest-middleware")]
 mod middleware;
 mod pager;
+mod signing;
+mod token;
 
-pub use client::{
-    AuthToken, AvananClient, AvananClientBuilder, MAX_TOKEN_LEN, encode_path_segment,
-};
+pub use builder::AvananClientBuilder;
+pub use client::AvananClient;
 pub use date::DateFormat;
 pub use error::{AvananError, PagingError};
 #[cfg(feature = "reqwest-middleware")]
@@ -53,6 +55,8 @@ pub use middleware::AvananAuth;
 pub use pager::{
     DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RECORDS, DEFAULT_PAGE_SIZE, EventPager,
 };
+pub use signing::encode_path_segment;
+pub use token::{AuthToken, MAX_TOKEN_LEN};
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;

@@ -1,19 +1,22 @@
 //! What the sigil vendor clients share:
 //!
+//! * [`engine`]: the client engine the three vendor clients run on ([`ClientOptions`] every
+//!   builder holds, [`Engine`], the authenticated call of [`TokenSource`], [`ClientError`]);
 //! * [`Clock`]: where "now" comes from ([`SystemClock`], or [`ManualClock`] in tests);
 //! * [`IdSource`]: where request ids come from ([`RandomIds`], UUID v4, or [`SequentialIds`]);
 //! * [`TokenCache`]: an access token cached until shortly before it expires, refreshed
 //!   single-flight by a detached task with a load timeout, so that no caller's cancellation
 //!   stalls it.
 
-mod clock;
+pub mod engine;
 mod ids;
 mod token_cache;
 
-#[cfg(feature = "test-util")]
-pub use clock::ManualClock;
-pub use clock::{Clock, OffsetClock, SystemClock, unix_millis};
+pub use engine::{Answer, ClientError, ClientOptions, Engine, TokenSource};
 #[cfg(feature = "test-util")]
 pub use ids::SequentialIds;
 pub use ids::{IdSource, RandomIds};
+#[cfg(feature = "test-util")]
+pub use sigil_transport::ManualClock;
+pub use sigil_transport::{Clock, OffsetClock, SystemClock, unix_millis};
 pub use token_cache::{FetchedToken, RefreshPolicy, TokenCache, TokenLoadError};

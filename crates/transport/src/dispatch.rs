@@ -12,8 +12,8 @@ use tokio::time::Instant;
 
 use crate::retry::{by_status, repeatable, throttled};
 use crate::{
-    HttpRequest, HttpResponse, HttpSend, RetryClassifier, RetryDecision, RetryPolicy,
-    TransportError,
+    Clock, HttpRequest, HttpResponse, HttpSend, RetryClassifier, RetryDecision, RetryPolicy,
+    SystemClock, TransportError,
 };
 
 /// Quota tokens one retry takes.
@@ -140,7 +140,6 @@ impl RetryQuota {
 }
 
 type Jitter = Arc<dyn Fn() -> f64 + Send + Sync>;
-type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// Sends a client's requests: builds each attempt afresh (so every retry carries a fresh
 /// timestamp, request id and signature), bounds each attempt and the whole operation in
@@ -185,7 +184,7 @@ pub struct Dispatcher {
     max_response_bytes: usize,
     quota: Arc<RetryQuota>,
     jitter: Jitter,
-    wall_clock: WallClock,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -220,7 +219,7 @@ impl Dispatcher {
             timeouts: Timeouts::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             jitter: Arc::new(fastrand::f64),
-            wall_clock: Arc::new(SystemTime::now),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -255,10 +254,27 @@ impl Dispatcher {
         self
     }
 
-    /// Replaces the wall clock used to read HTTP-date `Retry-After` values.
-    pub fn with_wall_clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.wall_clock = Arc::new(now);
+    /// The clock HTTP-date `Retry-After` values are read against: the client's own clock,
+    /// the one its token cache and signatures use (default the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
+    }
+
+    /// Replaces the wall clock used to read HTTP-date `Retry-After` values.
+    #[deprecated(
+        since = "0.1.1",
+        note = "use `with_clock`, which takes the client's `Clock`"
+    )]
+    pub fn with_wall_clock(self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        /// A closure as a clock.
+        struct FnClock<F>(F);
+        impl<F: Fn() -> SystemTime + Send + Sync> Clock for FnClock<F> {
+            fn now(&self) -> SystemTime {
+                (self.0)()
+            }
+        }
+        self.with_clock(Arc::new(FnClock(now)))
     }
 
     /// The time limits in force.
@@ -307,7 +323,7 @@ impl Dispatcher {
                 RetryDecision::Done
             }
             Ok(response) => {
-                let now = (self.wall_clock)();
+                let now = self.clock.now();
                 // The status first (a creating call: only 429), then the vendor's word.
                 let status_says = if may_repeat {
                     by_status(response, now)

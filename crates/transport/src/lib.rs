@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+mod clock;
 mod dispatch;
 mod error;
 #[cfg(any(test, feature = "test-util"))]
@@ -47,6 +48,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+#[cfg(any(test, feature = "test-util"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, OffsetClock, SystemClock, unix_millis};
 pub use dispatch::{
     DEFAULT_MAX_RESPONSE_BYTES, Deadline, Dispatcher, RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST,
     Timeouts,

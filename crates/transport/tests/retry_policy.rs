@@ -40,8 +40,8 @@ impl Resend {
         Self(self.0.with_classifier(c))
     }
 
-    fn with_wall_clock(self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        Self(self.0.with_wall_clock(now))
+    fn with_clock(self, clock: impl sigil_transport::Clock + 'static) -> Self {
+        Self(self.0.with_clock(Arc::new(clock)))
     }
 }
 
@@ -108,7 +108,7 @@ async fn honours_retry_after_http_date() {
         .body(Bytes::new())
         .unwrap();
     let t = ScriptedTransport::new().respond_with(busy).respond(200, "");
-    let retry = no_jitter(t.clone()).with_wall_clock(move || now);
+    let retry = no_jitter(t.clone()).with_clock(sigil_transport::ManualClock::new(now));
     let start = Instant::now();
     assert_eq!(retry.send(get()).await.unwrap().status(), 200);
     assert_eq!(start.elapsed(), Duration::from_secs(4));

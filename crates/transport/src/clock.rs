@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 use std::{
     fmt,
     sync::{Mutex, PoisonError},
@@ -30,7 +30,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sigil_client_core::{Clock, OffsetClock, SystemClock};
+/// use sigil_transport::{Clock, OffsetClock, SystemClock};
 /// let slow = OffsetClock::new(SystemClock, -600_000); // ten minutes behind
 /// assert!(slow.now() + Duration::from_secs(590) < SystemClock.now());
 /// ```
@@ -79,16 +79,16 @@ impl Clock for OffsetClock {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use sigil_client_core::{Clock, ManualClock};
+/// use sigil_transport::{Clock, ManualClock};
 /// let clock = ManualClock::at_millis(1_700_000_000_000);
 /// clock.advance(Duration::from_secs(5));
 /// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_millis(1_700_000_005_000));
 /// ```
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Clone)]
 pub struct ManualClock(Arc<Mutex<SystemTime>>);
 
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 impl ManualClock {
     /// A clock stopped at `time`.
     pub fn new(time: SystemTime) -> Self {
@@ -112,14 +112,14 @@ impl ManualClock {
     }
 }
 
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ManualClock({:?})", self.now())
