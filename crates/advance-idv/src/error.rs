@@ -2,10 +2,8 @@
 
 use core::fmt;
 
-use sigil_client_core::TokenLoadError;
 use sigil_models::ModelError;
 use sigil_models::advance::ResponseCode;
-use sigil_transport::{TargetError, TransportError};
 
 /// What the server said besides the code: its message and the `transactionId` to quote in a
 /// support ticket.
@@ -27,81 +25,67 @@ impl fmt::Display for VendorFailure {
     }
 }
 
-/// Why an ADVANCE call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AdvanceError {
-    /// `PARAMETER_ERROR`: an empty or wrong parameter, a timestamp outside ±300 s, a wrong
-    /// signature or an invalid `returnUrl`.
-    #[error("PARAMETER_ERROR: {0}")]
-    ParameterError(VendorFailure),
-    /// `ACCOUNT_DISABLED`.
-    #[error("ACCOUNT_DISABLED: {0}")]
-    AccountDisabled(VendorFailure),
-    /// `CLIENT_ERROR`: HTTP 400 - Bad Request.
-    #[error("CLIENT_ERROR: {0}")]
-    ClientError(VendorFailure),
-    /// `REGION_WRONG`: the IDV region is not supported.
-    #[error("REGION_WRONG: {0}")]
-    RegionWrong(VendorFailure),
-    /// `SIGNATURE_NOT_EXIST`: unknown `signatureId`.
-    #[error("SIGNATURE_NOT_EXIST: {0}")]
-    SignatureNotExist(VendorFailure),
-    /// `ERROR`: server error.
-    #[error("ERROR: {0}")]
-    ServerError(VendorFailure),
-    /// `EMPTY_PARAMETER_ERROR`.
-    #[error("EMPTY_PARAMETER_ERROR: {0}")]
-    EmptyParameterError(VendorFailure),
-    /// `INSUFFICIENT_BALANCE`.
-    #[error("INSUFFICIENT_BALANCE: {0}")]
-    InsufficientBalance(VendorFailure),
-    /// `SERVICE_BUSY` (still busy after the retries).
-    #[error("SERVICE_BUSY: {0}")]
-    ServiceBusy(VendorFailure),
-    /// `IAM_FAILED`: the access token was refused (even after one refresh).
-    #[error("IAM_FAILED: {0}")]
-    IamFailed(VendorFailure),
-    /// `OVER_QUERY_LIMIT`.
-    #[error("OVER_QUERY_LIMIT: {0}")]
-    OverQueryLimit(VendorFailure),
-    /// `RETRY_LATER` (still after the retries).
-    #[error("RETRY_LATER: {0}")]
-    RetryLater(VendorFailure),
-    /// A code no document names.
-    #[error("{code}: {failure}")]
-    UnknownCode {
-        /// The code as sent.
-        code: String,
-        /// Message and transaction id.
-        failure: VendorFailure,
-    },
-    /// No HTTP response.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// An HTTP status other than 200 without an ADVANCE envelope.
-    #[error("HTTP {status} from ADVANCE")]
-    Http {
-        /// The status.
-        status: u16,
-        /// The start of the body (at most 200 characters).
-        body: String,
-    },
-    /// The base URL or a configured path was refused.
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    /// No token could be had within the load timeout.
-    #[error(transparent)]
-    TokenLoad(#[from] TokenLoadError),
-    /// A response that is not the documented JSON.
-    #[error("unexpected response: {0}")]
-    Decode(String),
-    /// The request breaks a documented constraint (nothing was sent).
-    #[error(transparent)]
-    InvalidRequest(#[from] ModelError),
-    /// The client is misconfigured.
-    #[error("configuration: {0}")]
-    Config(String),
+sigil_client_core::vendor_error! {
+    /// Why an ADVANCE call failed.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum AdvanceError {
+        /// `PARAMETER_ERROR`: an empty or wrong parameter, a timestamp outside ±300 s, a wrong
+        /// signature or an invalid `returnUrl`.
+        #[error("PARAMETER_ERROR: {0}")]
+        ParameterError(VendorFailure),
+        /// `ACCOUNT_DISABLED`.
+        #[error("ACCOUNT_DISABLED: {0}")]
+        AccountDisabled(VendorFailure),
+        /// `CLIENT_ERROR`: HTTP 400 - Bad Request.
+        #[error("CLIENT_ERROR: {0}")]
+        ClientError(VendorFailure),
+        /// `REGION_WRONG`: the IDV region is not supported.
+        #[error("REGION_WRONG: {0}")]
+        RegionWrong(VendorFailure),
+        /// `SIGNATURE_NOT_EXIST`: unknown `signatureId`.
+        #[error("SIGNATURE_NOT_EXIST: {0}")]
+        SignatureNotExist(VendorFailure),
+        /// `ERROR`: server error.
+        #[error("ERROR: {0}")]
+        ServerError(VendorFailure),
+        /// `EMPTY_PARAMETER_ERROR`.
+        #[error("EMPTY_PARAMETER_ERROR: {0}")]
+        EmptyParameterError(VendorFailure),
+        /// `INSUFFICIENT_BALANCE`.
+        #[error("INSUFFICIENT_BALANCE: {0}")]
+        InsufficientBalance(VendorFailure),
+        /// `SERVICE_BUSY` (still busy after the retries).
+        #[error("SERVICE_BUSY: {0}")]
+        ServiceBusy(VendorFailure),
+        /// `IAM_FAILED`: the access token was refused (even after one refresh).
+        #[error("IAM_FAILED: {0}")]
+        IamFailed(VendorFailure),
+        /// `OVER_QUERY_LIMIT`.
+        #[error("OVER_QUERY_LIMIT: {0}")]
+        OverQueryLimit(VendorFailure),
+        /// `RETRY_LATER` (still after the retries).
+        #[error("RETRY_LATER: {0}")]
+        RetryLater(VendorFailure),
+        /// A code no document names.
+        #[error("{code}: {failure}")]
+        UnknownCode {
+            /// The code as sent.
+            code: String,
+            /// Message and transaction id.
+            failure: VendorFailure,
+        },
+        /// An HTTP status other than 200 without an ADVANCE envelope.
+        #[error("HTTP {status} from ADVANCE")]
+        Http {
+            /// The status.
+            status: u16,
+            /// The start of the body (at most 200 characters).
+            body: String,
+        },
+        /// The request breaks a documented constraint (nothing was sent).
+        #[error("{0}")]
+        InvalidRequest(#[from] ModelError),
+    }
 }
 
 impl AdvanceError {

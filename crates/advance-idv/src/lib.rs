@@ -18,14 +18,17 @@
 //! (features `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
 //! `cargo run -p sigil-advance-idv --example idv` runs against the built-in emulator.
 
+mod builder;
 mod client;
 mod error;
+mod retry;
+mod token;
 
-pub use client::{
-    AdvanceClient, AdvanceClientBuilder, AdvanceRetryClassifier, DEFAULT_MAX_CLOCK_OFFSET,
-    MAX_TOKEN_LEN,
-};
+pub use builder::{AdvanceClientBuilder, DEFAULT_MAX_CLOCK_OFFSET};
+pub use client::AdvanceClient;
 pub use error::{AdvanceError, VendorFailure};
+pub use retry::AdvanceRetryClassifier;
+pub use token::MAX_TOKEN_LEN;
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
