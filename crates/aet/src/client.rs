@@ -6,134 +6,27 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sigil_client_core::{Clock, IdSource, RandomIds, SystemClock};
-use sigil_models::AccessToken;
-use sigil_models::aet::{Environment, ErrorBody, headers};
-use sigil_signing::SecretKey;
-use sigil_signing::aet::QueryPolicy;
-use sigil_transport::{
-    Dispatcher, EXCERPT_CHARS, HttpRequest, HttpResponse, HttpSend, Origin, RequestTarget,
-    RetryPolicy, Timeouts, TransportSettings, excerpt,
-};
+use sigil_client_core::Engine;
+use sigil_models::aet::{ErrorBody, headers};
+use sigil_transport::{EXCERPT_CHARS, HttpRequest, HttpResponse, RequestTarget, excerpt};
 
 use crate::{AetError, AetRequestSigner, Multipart};
 
-/// Builds an [`AetClient`].
-pub struct AetClientBuilder {
-    token: AccessToken,
-    secret: SecretKey,
-    base_url: String,
-    query: QueryPolicy,
-    clock: Arc<dyn Clock>,
-    boundaries: Arc<dyn IdSource>,
-    transport: TransportSettings,
-}
-
-impl fmt::Debug for AetClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AetClientBuilder")
-            .field("token", &self.token)
-            .field("secret", &self.secret)
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AetClientBuilder {
-    /// Sandbox or Live (default Sandbox: AET requires it first).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.base_url = environment.base_url().to_owned();
-        self
-    }
-
-    /// A custom base URL: scheme, host and port only, e.g. the emulator's
-    /// `http://127.0.0.1:PORT` (a base URL with a path is refused by `build`: the signed
-    /// `requestPath` is the whole path after the host).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Whether the query string is signed (default [`QueryPolicy::Exclude`], as AET's own
-    /// clients do).
-    pub fn query_policy(mut self, query: QueryPolicy) -> Self {
-        self.query = query;
-        self
-    }
-
-    /// The clock the `timestamp` header comes from (default the system clock).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// Where multipart boundaries come from (default random UUIDs).
-    pub fn boundaries(mut self, ids: impl IdSource + 'static) -> Self {
-        self.boundaries = Arc::new(ids);
-        self
-    }
-
-    /// The transport (default `ReqwestTransport` with the configured timeouts).
-    pub fn transport(mut self, transport: impl HttpSend + 'static) -> Self {
-        self.transport.set_transport(Arc::new(transport));
-        self
-    }
-
-    /// Time limits of every call, whatever the transport (default [`Timeouts::default`]:
-    /// 5 s connect, 10 s per attempt, 30 s per call).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.transport.set_timeouts(timeouts);
-        self
-    }
-
-    /// The largest response body accepted (default 16 MiB).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.transport.set_max_response_bytes(limit);
-        self
-    }
-
-    /// Retries of transient failures for requests safe to repeat (default
-    /// [`RetryPolicy::default`]; `None` disables).
-    pub fn retry(mut self, policy: Option<RetryPolicy>) -> Self {
-        self.transport.set_retry(policy);
-        self
-    }
-
-    /// Builds the client.
-    pub fn build(self) -> Result<AetClient, AetError> {
-        let origin = Origin::parse(&self.base_url)?;
-        let signer = AetRequestSigner::new(self.token.expose(), &self.secret)?
-            .query_policy(self.query)
-            .with_shared_clock(self.clock);
-        let dispatcher = self.transport.build(None)?;
-        Ok(AetClient {
-            inner: Arc::new(Inner {
-                dispatcher,
-                origin,
-                signer,
-                boundaries: self.boundaries,
-            }),
-        })
-    }
-}
-
-struct Inner {
-    dispatcher: Dispatcher,
-    origin: Origin,
-    signer: AetRequestSigner,
-    boundaries: Arc<dyn IdSource>,
+pub(crate) struct Inner {
+    pub(crate) engine: Engine,
+    pub(crate) signer: AetRequestSigner,
 }
 
 /// An AET client. Cheap to clone.
 #[derive(Clone)]
 pub struct AetClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl fmt::Debug for AetClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AetClient")
-            .field("origin", &self.inner.origin)
+            .field("origin", self.inner.engine.origin())
             .field("signer", &self.inner.signer)
             .finish()
     }
@@ -162,23 +55,10 @@ enum Payload {
 }
 
 impl AetClient {
-    /// Starts a builder with the API token and the secret key.
-    pub fn builder(token: impl Into<String>, secret: SecretKey) -> AetClientBuilder {
-        AetClientBuilder {
-            token: AccessToken::new(token.into()),
-            secret,
-            base_url: Environment::Sandbox.base_url().to_owned(),
-            query: QueryPolicy::Exclude,
-            clock: Arc::new(SystemClock),
-            boundaries: Arc::new(RandomIds),
-            transport: TransportSettings::default(),
-        }
-    }
-
     /// The target of `path` (e.g. `/v3/users?page=2`) on the configured origin, in its wire
     /// form; refused before anything is sent when it is not a path on that origin.
     pub fn target(&self, path: &str) -> Result<RequestTarget, AetError> {
-        Ok(self.inner.origin.target(path)?)
+        Ok(self.inner.engine.target(path)?)
     }
 
     /// Signs one attempt: a fresh timestamp, the path and query exactly as sent (the query
@@ -252,16 +132,14 @@ impl AetClient {
         target: &RequestTarget,
         payload: Payload,
     ) -> Result<HttpResponse, AetError> {
-        let dispatcher = &self.inner.dispatcher;
-        let deadline = dispatcher.deadline();
+        let engine = &self.inner.engine;
         let span = tracing::debug_span!("sigil.aet", method = %method, path = %target.path());
-        let response = deadline
-            .within(tracing::Instrument::instrument(
-                dispatcher.send(deadline, || {
+        let response = engine
+            .operation(span, |deadline| {
+                engine.send(deadline, || {
                     self.sign(&method, target.uri().clone(), &payload)
-                }),
-                span,
-            ))
+                })
+            })
             .await?;
         if response.status().is_success() {
             return Ok(response);
@@ -335,7 +213,7 @@ impl AetClient {
         path: &str,
         form: &Multipart,
     ) -> Result<T, AetError> {
-        let boundary = format!("sigil-{}", self.inner.boundaries.next_id());
+        let boundary = format!("sigil-{}", self.inner.engine.next_id());
         let (content_type, body) = form.encode(&boundary)?;
         self.json(
             http::Method::POST,

@@ -1,40 +1,28 @@
 //! AET errors.
 
 use sigil_models::aet::ErrorBody;
-use sigil_transport::{TargetError, TransportError};
 
-/// Why an AET call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AetError {
-    /// A non-2xx answer; `body` is parsed when it has the common error shape.
-    #[error("HTTP {status} from AET{}", describe(.body))]
-    Api {
-        /// The HTTP status.
-        status: u16,
-        /// The error body, if it was JSON.
-        body: Option<ErrorBody>,
-        /// The start of the body (at most 200 characters).
-        raw: String,
-    },
-    /// No HTTP response.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// The base URL or the request path was refused (nothing was sent).
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    /// A 2xx answer that is not the expected JSON.
-    #[error("unexpected response: {0}")]
-    Decode(String),
-    /// The request cannot be built (nothing was sent).
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// A multipart form cannot be encoded (nothing was sent).
-    #[error(transparent)]
-    Multipart(#[from] MultipartError),
-    /// The client is misconfigured.
-    #[error("configuration: {0}")]
-    Config(String),
+sigil_client_core::vendor_error! {
+    /// Why an AET call failed.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum AetError {
+        /// A non-2xx answer; `body` is parsed when it has the common error shape.
+        #[error("HTTP {status} from AET{}", describe(.body))]
+        Api {
+            /// The HTTP status.
+            status: u16,
+            /// The error body, if it was JSON.
+            body: Option<ErrorBody>,
+            /// The start of the body (at most 200 characters).
+            raw: String,
+        },
+        /// The request cannot be built (nothing was sent).
+        #[error("invalid request: {0}")]
+        InvalidRequest(String),
+        /// A multipart form cannot be encoded (nothing was sent).
+        #[error("{0}")]
+        Multipart(#[from] MultipartError),
+    }
 }
 
 fn describe(body: &Option<ErrorBody>) -> String {

@@ -31,6 +31,7 @@
 //! # let _ = user; Ok(()) }
 //! ```
 
+mod builder;
 mod client;
 mod error;
 #[cfg(feature = "reqwest-middleware")]
@@ -38,7 +39,8 @@ mod middleware;
 mod multipart;
 mod sign;
 
-pub use client::{AetClient, AetClientBuilder};
+pub use builder::AetClientBuilder;
+pub use client::AetClient;
 pub use error::{AetError, MultipartError};
 pub use multipart::Multipart;
 pub use sign::AetRequestSigner;
