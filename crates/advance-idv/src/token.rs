@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use sigil_client_core::{FetchedToken, unix_millis};
+use sigil_client_core::{FetchedToken, TokenLoad, detached_loader, unix_millis};
 use sigil_models::AccessToken;
 use sigil_models::advance::{
     ACCESS_TOKEN_HEADER, GenerateTokenRequest, ResponseCode, TokenData, messages,
@@ -151,27 +151,16 @@ impl AdvanceClient {
     /// its own span, by a clone of the client (the fetch outlives any one caller).
     pub(crate) fn token_loader(
         &self,
-    ) -> impl Fn(
-        Deadline,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<FetchedToken<AccessToken>, AdvanceError>>
-                + Send,
-        >,
-    > + use<> {
-        let client = self.clone();
-        move |deadline| {
-            let client = client.clone();
-            Box::pin(async move {
-                let span = tracing::debug_span!("sigil.advance.generate_token");
-                let (data, lifetime) =
-                    tracing::Instrument::instrument(client.token_within(deadline), span).await?;
-                Ok(FetchedToken {
-                    token: data.token,
-                    lifetime,
-                })
+    ) -> impl Fn(Deadline) -> TokenLoad<AccessToken, AdvanceError> + use<> {
+        detached_loader(self.clone(), |client: AdvanceClient, deadline| async move {
+            let span = tracing::debug_span!("sigil.advance.generate_token");
+            let (data, lifetime) =
+                tracing::Instrument::instrument(client.token_within(deadline), span).await?;
+            Ok(FetchedToken {
+                token: data.token,
+                lifetime,
             })
-        }
+        })
     }
 
     /// The access token: the cached one until shortly before it expires, else a new one

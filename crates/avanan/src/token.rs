@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use sigil_client_core::FetchedToken;
+use sigil_client_core::{FetchedToken, TokenLoad, detached_loader};
 use sigil_models::AccessToken;
 use sigil_transport::{Deadline, excerpt};
 
@@ -166,25 +166,15 @@ impl AvananClient {
     /// own span, by a clone of the client (the fetch outlives any one caller).
     pub(crate) fn token_loader(
         &self,
-    ) -> impl Fn(
-        Deadline,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<FetchedToken<AccessToken>, AvananError>> + Send,
-        >,
-    > + use<> {
-        let client = self.clone();
-        move |deadline| {
-            let client = client.clone();
-            Box::pin(async move {
-                let span = tracing::debug_span!("sigil.avanan.auth");
-                let t = tracing::Instrument::instrument(client.auth_within(deadline), span).await?;
-                Ok(FetchedToken {
-                    token: t.token,
-                    lifetime: t.lifetime,
-                })
+    ) -> impl Fn(Deadline) -> TokenLoad<AccessToken, AvananError> + use<> {
+        detached_loader(self.clone(), |client: AvananClient, deadline| async move {
+            let span = tracing::debug_span!("sigil.avanan.auth");
+            let t = tracing::Instrument::instrument(client.auth_within(deadline), span).await?;
+            Ok(FetchedToken {
+                token: t.token,
+                lifetime: t.lifetime,
             })
-        }
+        })
     }
 
     /// The access token: cached until shortly before it expires, else a new one from

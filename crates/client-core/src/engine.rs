@@ -337,6 +337,24 @@ impl Engine {
     }
 }
 
+/// A token fetch as the cache runs it: boxed, sendable, owning all it needs.
+pub type TokenLoad<T, E> =
+    std::pin::Pin<Box<dyn Future<Output = Result<FetchedToken<T>, E>> + Send>>;
+
+/// A token loader for [`TokenSource`]: each load runs `fetch` on its own clone of `client`
+/// (a fetch outlives any one caller, so it may not borrow one) with the load's deadline.
+pub fn detached_loader<C, T, E, F, Fut>(
+    client: C,
+    fetch: F,
+) -> impl Fn(Deadline) -> TokenLoad<T, E> + use<C, T, E, F, Fut>
+where
+    C: Clone + Send + 'static,
+    F: Fn(C, Deadline) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<FetchedToken<T>, E>> + Send + 'static,
+{
+    move |deadline| Box::pin(fetch.clone()(client.clone(), deadline))
+}
+
 /// What one authenticated attempt came to.
 #[derive(Debug)]
 pub enum Answer<R, E> {

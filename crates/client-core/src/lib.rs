@@ -12,7 +12,9 @@ pub mod engine;
 mod ids;
 mod token_cache;
 
-pub use engine::{Answer, ClientError, ClientOptions, Engine, TokenSource};
+pub use engine::{
+    Answer, ClientError, ClientOptions, Engine, TokenLoad, TokenSource, detached_loader,
+};
 #[cfg(feature = "test-util")]
 pub use ids::SequentialIds;
 pub use ids::{IdSource, RandomIds};
