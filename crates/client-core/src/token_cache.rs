@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
+use sigil_transport::unit_interval;
+
 use crate::Clock;
 
 /// A token as a fetch returns it: the token and the lifetime the server declared for it.
@@ -60,7 +62,7 @@ impl RefreshPolicy {
     pub fn new(buffer: Duration, jitter: f64) -> Self {
         Self {
             buffer,
-            jitter: finite_unit(jitter),
+            jitter: unit_interval(jitter),
             load_timeout: Duration::from_secs(15),
             min_lifetime: Duration::from_secs(10),
             max_lifetime: Duration::from_secs(24 * 3600),
@@ -100,21 +102,12 @@ impl RefreshPolicy {
             .duration_since(fetched_at)
             .unwrap_or(Duration::ZERO);
         let buffer = self.buffer.min(lifetime / 4);
-        let fraction = finite_unit(self.jitter) * finite_unit((self.random)());
+        let fraction = unit_interval(self.jitter) * unit_interval((self.random)());
         let extra = buffer.mul_f64(fraction);
         expires_at
             .checked_sub(buffer.saturating_add(extra))
             .unwrap_or(fetched_at)
             .max(fetched_at)
-    }
-}
-
-/// `value` within `[0, 1]`; NaN and infinities count as 0.
-fn finite_unit(value: f64) -> f64 {
-    if value.is_finite() {
-        value.clamp(0.0, 1.0)
-    } else {
-        0.0
     }
 }
 

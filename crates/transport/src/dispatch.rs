@@ -198,8 +198,14 @@ impl fmt::Debug for Dispatcher {
     }
 }
 
-/// A random or injected value in `[0, 1]`; anything else (NaN, infinities) counts as 0.
-pub(crate) fn unit_interval(value: f64) -> f64 {
+/// A rate, a fraction or a random draw within `[0, 1]`: values outside are clamped, and NaN
+/// or an infinity counts as 0 (so a broken jitter source or setting cannot panic a client).
+///
+/// ```
+/// assert_eq!(sigil_transport::unit_interval(1.5), 1.0);
+/// assert_eq!(sigil_transport::unit_interval(f64::NAN), 0.0);
+/// ```
+pub fn unit_interval(value: f64) -> f64 {
     if value.is_finite() {
         value.clamp(0.0, 1.0)
     } else {

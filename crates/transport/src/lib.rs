@@ -53,7 +53,7 @@ pub use clock::ManualClock;
 pub use clock::{Clock, OffsetClock, SystemClock, unix_millis};
 pub use dispatch::{
     DEFAULT_MAX_RESPONSE_BYTES, Deadline, Dispatcher, RETRY_COST, RetryQuota, TIMEOUT_RETRY_COST,
-    Timeouts,
+    Timeouts, unit_interval,
 };
 pub use error::TransportError;
 #[cfg(any(test, feature = "test-util"))]

@@ -10,6 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use sigil_transport::unit_interval;
+
 use crate::state::State;
 use crate::vendor::{Vendor, error_body};
 
@@ -71,15 +73,6 @@ impl Default for Faults {
     }
 }
 
-/// A rate within `[0, 1]` (NaN counts as 0).
-fn rate(value: f64) -> f64 {
-    if value.is_finite() {
-        value.clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Fault {
     Error,
@@ -116,7 +109,7 @@ impl Faults {
                 self.truncate_rate,
             ]
             .iter()
-            .any(|r| rate(*r) > 0.0)
+            .any(|r| unit_interval(*r) > 0.0)
     }
 
     pub(crate) fn applies_to(&self, path: &str, vendor: Vendor) -> bool {
@@ -146,7 +139,7 @@ impl Faults {
             (self.close_rate, Fault::Close),
             (self.truncate_rate, Fault::Truncate),
         ] {
-            edge += rate(r);
+            edge += unit_interval(r);
             if draw < edge {
                 return Some(fault);
             }
