@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Compares `sigil bench` of the working tree with a base revision under several code layouts.
 #
-# The short signatures move by 10-15 ns with code placement alone (the same machine code of
-# a signer measured 103 and 117 ns in two binaries; see docs/PERFORMANCE.md), so one build
-# cannot tell a 5 ns change from layout luck. This builds both trees four times, with the
+# The short signatures move with code placement alone (the same machine code of a signer
+# measures differently in two binaries; see docs/PERFORMANCE.md), so one build cannot tell a
+# small change from layout luck. This builds both trees four times, with the
 # default layout and with LLVM told to align functions (32, 64 bytes) or branch targets,
 # runs `sigil bench --json` twice per build (the faster run is kept) and prints each layout
 # and the mean over layouts.

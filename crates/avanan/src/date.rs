@@ -78,8 +78,8 @@ enum Fraction {
 /// `YYYY-MM-DDTHH:MM:SS` in UTC and the fraction (truncated, as `humantime`'s RFC 3339
 /// formatters do), for a time since the epoch within the years 1970..=9999.
 ///
-/// Written digit by digit into the buffer rather than through `humantime` and `fmt::write`:
-/// that took ~8 % of building a whole signed Avanan request (`sigil bench`, 2026-12-03).
+/// Written digit by digit into the buffer rather than through `humantime` and `fmt::write`,
+/// which were a visible part of building a whole signed Avanan request (`sigil bench`).
 /// The tests hold it equal to `humantime` for every day of the range.
 fn rfc3339_utc(since_epoch: Duration, fraction: Fraction) -> StackText {
     let secs = since_epoch.as_secs().min(LAST_SECOND_OF_9999 - 1);

@@ -67,7 +67,7 @@ impl<'a> AetRequestPath<'a> {
     pub fn new(target: &'a str, query: QueryPolicy) -> Self {
         // One pass over the (short) target: stop at the fragment, or also at the query. A
         // byte loop, whose well-predicted branches keep the scan off the signature's critical
-        // path (a branch-free SWAR scan measured ~10 ns slower here).
+        // path (a branch-free SWAR scan measured slower here; see docs/PERFORMANCE.md).
         let end = target
             .bytes()
             .position(|b| b == b'#' || (b == b'?' && query == QueryPolicy::Exclude))
@@ -156,7 +156,7 @@ const fn ascii_upper(x: u128) -> u128 {
 /// and whose path at most 31, when `13 + M + path + 9 ≤ 64`: computed as four 16-byte pieces
 /// in registers, with every shift a constant but the path's own length.
 ///
-/// Laying the same bytes out with byte stores costs ~12 ns per signature here: the hash
+/// Laying the same bytes out with byte stores is measurably slower: the hash
 /// reads its block in 16-byte loads, which cannot be forwarded from narrower stores, and then
 /// waits for those stores to retire behind the previous signature (`docs/PERFORMANCE.md`).
 #[inline(always)]

@@ -198,7 +198,7 @@ pub fn sign(
         .fold(0usize, |total, part| total.saturating_add(part.len()));
     let state = if total <= STAGE {
         // The usual message: the parts side by side, then one encoding, with no streaming
-        // bookkeeping between the parts (measured: 3-7 % of an Avanan signature).
+        // bookkeeping between the parts (measured in docs/PERFORMANCE.md).
         let mut stage = [0u8; STAGE];
         let mut at = 0;
         for part in parts {

@@ -2,8 +2,7 @@
 //!
 //! Both are written here rather than taken from the `hex` and `base64` crates because, at the
 //! sizes signed here (32-byte digests, 100-byte Avanan messages), those crates' per-call
-//! length checks and loops cost as much as a SHA-256 compression (`hex::encode_to_slice`
-//! ≈ 67 ns for 32 bytes; `base64`'s `encode_slice` ≈ 290 instructions for 32 bytes; see
+//! length checks and loops cost about as much as a SHA-256 compression (figures in
 //! `docs/PERFORMANCE.md`). Both are tested against those crates for every length.
 
 /// Lower-case hex of four bytes, eight characters at once in a `u64` (SWAR), for targets
