@@ -38,7 +38,7 @@ sigil_client_core::vendor_error! {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PagingError {
-    /// The walk needed more pages than the limit ([`EventPager::max_pages`]).
+    /// The walk needed more pages than the limit ([`EventPager::max_pages`](crate::EventPager::max_pages)).
     #[error("more than {limit} pages")]
     PageLimit {
         /// The page limit.
@@ -50,15 +50,15 @@ pub enum PagingError {
         /// The 1-based number of the repeated page.
         page: usize,
     },
-    /// [`EventPager::collect_all`] would hold more records than its limit
-    /// ([`EventPager::max_records`]); walk page by page with `next_page` instead.
+    /// [`EventPager::collect_all`](crate::EventPager::collect_all) would hold more records than its limit
+    /// ([`EventPager::max_records`](crate::EventPager::max_records)); walk page by page with `next_page` instead.
     #[error("more than {limit} records; walk page by page with next_page instead")]
     RecordLimit {
         /// The record limit.
         limit: usize,
     },
-    /// [`EventPager::collect_all`] read more response bytes than its limit
-    /// ([`EventPager::max_bytes`]); walk page by page with `next_page` instead.
+    /// [`EventPager::collect_all`](crate::EventPager::collect_all) read more response bytes than its limit
+    /// ([`EventPager::max_bytes`](crate::EventPager::max_bytes)); walk page by page with `next_page` instead.
     #[error("more than {limit} bytes of answers; walk page by page with next_page instead")]
     ByteLimit {
         /// The byte limit.

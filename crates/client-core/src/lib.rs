@@ -2,8 +2,10 @@
 //!
 //! * [`engine`]: the client engine the three vendor clients run on ([`ClientOptions`] every
 //!   builder holds, [`Engine`], the authenticated call of [`TokenSource`], [`ClientError`]);
-//! * [`Clock`]: where "now" comes from ([`SystemClock`], or [`ManualClock`] in tests);
-//! * [`IdSource`]: where request ids come from ([`RandomIds`], UUID v4, or [`SequentialIds`]);
+//! * [`Clock`]: where "now" comes from ([`SystemClock`], [`OffsetClock`], or `ManualClock` in
+//!   tests, feature `test-util`);
+//! * [`IdSource`]: where request ids come from ([`RandomIds`], UUID v4, or `SequentialIds` in
+//!   tests);
 //! * [`TokenCache`]: an access token cached until shortly before it expires, refreshed
 //!   single-flight by a detached task with a load timeout, so that no caller's cancellation
 //!   stalls it.
