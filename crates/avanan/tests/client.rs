@@ -286,21 +286,26 @@ fn vendor(auth_calls: Arc<AtomicUsize>) -> ScriptedTransport {
     )
 }
 
+/// Runs `call` on `n` clones of `c` at once, as separate tasks; each must succeed.
+async fn all_at_once<F, Fut, T>(c: &AvananClient, n: usize, call: F)
+where
+    F: Fn(AvananClient) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AvananError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(call(c.clone()))).collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_calls_make_one_auth_request() {
     let clock = clock();
     let auths = Arc::new(AtomicUsize::new(0));
     let t = vendor(auths.clone());
     let c = client(&t, &clock);
-    let tasks: Vec<_> = (0..1000)
-        .map(|_| {
-            let c = c.clone();
-            tokio::spawn(async move { c.scopes().await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    all_at_once(&c, 1000, |c| async move { c.scopes().await }).await;
     assert_eq!(auths.load(Ordering::SeqCst), 1);
     assert_eq!(t.request_count(), 1001);
 }
@@ -617,15 +622,7 @@ async fn a_token_declared_expired_is_fetched_once_and_cached_at_most_ten_seconds
         ))))
     });
     let c = client(&t, &clock);
-    let waiters: Vec<_> = (0..50)
-        .map(|_| {
-            let c = c.clone();
-            tokio::spawn(async move { c.access_token().await })
-        })
-        .collect();
-    for w in waiters {
-        w.await.unwrap().unwrap();
-    }
+    all_at_once(&c, 50, |c| async move { c.access_token().await }).await;
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
     let expiry = c.cached_token_expiry().unwrap();
     assert!(expiry <= sigil_client_core::Clock::now(&clock) + Duration::from_secs(10));
