@@ -1,7 +1,6 @@
 //! Building an [`AdvanceClient`]: the options every sigil client shares, plus the credential
 //! pair, region, IDV path prefix, token period and the clock-offset recovery settings.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 use std::time::Duration;
@@ -17,6 +16,7 @@ use crate::error::AdvanceError;
 use crate::retry::AdvanceRetryClassifier;
 
 /// Builds an [`AdvanceClient`].
+#[derive(Debug)]
 pub struct AdvanceClientBuilder {
     access_key: String,
     secret_key: SecretKey,
@@ -30,17 +30,6 @@ pub struct AdvanceClientBuilder {
 
 /// The default bound on the clock offset learnt from a server's `Date` (one day).
 pub const DEFAULT_MAX_CLOCK_OFFSET: Duration = Duration::from_secs(24 * 3600);
-
-impl fmt::Debug for AdvanceClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdvanceClientBuilder")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &self.secret_key)
-            .field("region", &self.region)
-            .field("options", &self.options)
-            .finish_non_exhaustive()
-    }
-}
 
 impl AdvanceClientBuilder {
     sigil_client_core::client_builder_methods!(tokens);

@@ -1,7 +1,6 @@
 //! The ADVANCE client: what it holds, the envelope POST every call makes, and the H5 IDV
 //! endpoints. Building it and its token are in their own modules.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
@@ -28,6 +27,7 @@ pub(crate) enum Call {
     Creates,
 }
 
+#[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) token_target: RequestTarget,
@@ -65,21 +65,9 @@ pub(crate) struct Inner {
 /// println!("{:?}", result.idv_code);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AdvanceClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-impl fmt::Debug for AdvanceClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdvanceClient")
-            .field("origin", self.inner.engine.origin())
-            .field("token_path", &self.inner.token_target.path())
-            .field("access_key", &self.inner.access_key)
-            .field("signer", &self.inner.signer)
-            .field("tokens", &self.inner.tokens)
-            .finish()
-    }
 }
 
 pub(crate) fn failure_of<T>(envelope: &Envelope<T>) -> VendorFailure {

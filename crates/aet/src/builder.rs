@@ -1,7 +1,6 @@
 //! Building an [`AetClient`]: the options every sigil client shares, plus the API token,
 //! secret, environment and query policy.
 
-use std::fmt;
 use std::sync::Arc;
 
 use sigil_client_core::{ClientOptions, IdSource};
@@ -15,23 +14,13 @@ use crate::error::AetError;
 use crate::sign::AetRequestSigner;
 
 /// Builds an [`AetClient`].
+#[derive(Debug)]
 pub struct AetClientBuilder {
     token: AccessToken,
     secret: SecretKey,
     environment: Environment,
     query: QueryPolicy,
     options: ClientOptions,
-}
-
-impl fmt::Debug for AetClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AetClientBuilder")
-            .field("token", &self.token)
-            .field("secret", &self.secret)
-            .field("environment", &self.environment)
-            .field("options", &self.options)
-            .finish_non_exhaustive()
-    }
 }
 
 impl AetClientBuilder {

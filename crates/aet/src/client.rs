@@ -1,6 +1,5 @@
 //! The AET client.
 
-use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -12,24 +11,16 @@ use sigil_transport::{EXCERPT_CHARS, HttpRequest, HttpResponse, RequestTarget, e
 
 use crate::{AetError, AetRequestSigner, Multipart};
 
+#[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) signer: AetRequestSigner,
 }
 
 /// An AET client. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AetClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-impl fmt::Debug for AetClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AetClient")
-            .field("origin", self.inner.engine.origin())
-            .field("signer", &self.inner.signer)
-            .finish()
-    }
 }
 
 /// An error body fit for an error message: `error` and `message` cut to a short excerpt, the

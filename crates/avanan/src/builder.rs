@@ -1,7 +1,6 @@
 //! Building an [`AvananClient`]: the options every sigil client shares, plus the application
 //! id, secret, region and date format.
 
-use std::fmt;
 use std::sync::Arc;
 
 use sigil_client_core::{ClientOptions, IdSource};
@@ -13,23 +12,13 @@ use crate::client::{AUTH_PATH, AvananClient, Inner};
 use crate::{AvananError, DateFormat};
 
 /// Builds an [`AvananClient`].
+#[derive(Debug)]
 pub struct AvananClientBuilder {
     app_id: String,
     secret: SecretKey,
     region: Region,
     date_format: DateFormat,
     options: ClientOptions,
-}
-
-impl fmt::Debug for AvananClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AvananClientBuilder")
-            .field("app_id", &self.app_id)
-            .field("secret", &self.secret)
-            .field("region", &self.region)
-            .field("options", &self.options)
-            .finish_non_exhaustive()
-    }
 }
 
 impl AvananClient {

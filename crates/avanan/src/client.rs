@@ -1,7 +1,6 @@
 //! The Avanan client: what it holds, and the calls (any signed request, JSON helpers,
 //! `/v1.0/scopes`). Building it, its token and its signing are in their own modules.
 
-use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -17,6 +16,7 @@ use crate::{AvananError, DateFormat};
 
 pub(crate) const AUTH_PATH: &str = "/v1.0/auth";
 
+#[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) auth_target: RequestTarget,
@@ -29,21 +29,9 @@ pub(crate) struct Inner {
 }
 
 /// An Avanan client. Cheap to clone; clones share the token cache.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AvananClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-impl fmt::Debug for AvananClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AvananClient")
-            .field("origin", self.inner.engine.origin())
-            .field("app_id", &self.inner.app_id)
-            .field("signer", &self.inner.signer)
-            .field("date_format", &self.inner.date_format)
-            .field("tokens", &self.inner.tokens)
-            .finish()
-    }
 }
 
 impl AvananClient {
