@@ -1,31 +1,33 @@
 //! AET auth for an existing reqwest client, as `reqwest-middleware` middleware (feature
 //! `reqwest-middleware`).
+//!
+//! Signs every request that goes through the client, with the same rules as
+//! [`AetClient`](crate::AetClient): the path and query as reqwest sends them, the body's exact
+//! bytes (streamed bodies cannot be signed and are refused).
+//!
+//! ```no_run
+//! use sigil_aet::{AetRequestSigner, SecretKey};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let signer = AetRequestSigner::new("api-token", &SecretKey::new(b"secret")?)?;
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(signer)
+//!     .build();
+//! let users = client.get("https://sandbox.aet.dev/v3/users").send().await?;
+//! # let _ = users; Ok(()) }
+//! ```
 
 use crate::AetRequestSigner;
 
-/// Signs every request that goes through the client, with the same rules as
-/// [`AetClient`](crate::AetClient): the path and query as reqwest sends them, the body's exact
-/// bytes (streamed bodies cannot be signed and are refused).
-///
-/// ```no_run
-/// use sigil_aet::{AetRequestSigner, SecretKey};
-///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let signer = AetRequestSigner::new("api-token", &SecretKey::new(b"secret")?)?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(signer)
-///     .build();
-/// let users = client.get("https://sandbox.aet.dev/v3/users").send().await?;
-/// # let _ = users; Ok(()) }
-/// ```
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for AetRequestSigner {
-    async fn handle(
-        &self,
-        mut request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
+sigil_client_core::reqwest_signing_middleware!(
+    AetRequestSigner,
+    sign = AetRequestSigner::sign_reqwest,
+    refused = AetRequestSigner::never_refused,
+);
+
+impl AetRequestSigner {
+    /// Signs a reqwest request as it will be sent: its URL is already the wire form.
+    async fn sign_reqwest(&self, request: &mut reqwest::Request) -> Result<(), crate::AetError> {
         let url = request.url();
         let target = match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
@@ -34,15 +36,19 @@ impl reqwest_middleware::Middleware for AetRequestSigner {
         let body: &[u8] = match request.body() {
             None => &[],
             Some(body) => body.as_bytes().ok_or_else(|| {
-                reqwest_middleware::Error::middleware(crate::AetError::InvalidRequest(
+                crate::AetError::InvalidRequest(
                     "a streamed body cannot be signed: give the body as bytes".into(),
-                ))
+                )
             })?,
         };
-        let headers = self
-            .headers_for(request.method().as_str(), &target, body, request.headers())
-            .map_err(reqwest_middleware::Error::middleware)?;
+        let headers =
+            self.headers_for(request.method().as_str(), &target, body, request.headers())?;
         headers.apply(request.headers_mut());
-        next.run(request, extensions).await
+        Ok(())
+    }
+
+    /// AET has no token to refresh: an answer is never a refused token.
+    fn never_refused(&self, _response: &reqwest::Response, _token: &()) -> bool {
+        false
     }
 }

@@ -52,29 +52,19 @@ impl AvananAuth {
     }
 }
 
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for AvananAuth {
-    async fn handle(
-        &self,
-        mut request: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        let again = request.try_clone();
-        let token = self
-            .sign(&mut request)
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        let response = next.clone().run(request, extensions).await?;
-        match again {
-            Some(mut again) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                self.client.invalidate_token(&token);
-                self.sign(&mut again)
-                    .await
-                    .map_err(reqwest_middleware::Error::middleware)?;
-                next.run(again, extensions).await
-            }
-            _ => Ok(response),
+sigil_client_core::reqwest_signing_middleware!(
+    AvananAuth,
+    sign = AvananAuth::sign,
+    refused = AvananAuth::refused,
+);
+
+impl AvananAuth {
+    /// HTTP 401: the token was refused; it is dropped from the cache.
+    fn refused(&self, response: &reqwest::Response, token: &AccessToken) -> bool {
+        let refused = response.status() == reqwest::StatusCode::UNAUTHORIZED;
+        if refused {
+            self.client.invalidate_token(token);
         }
+        refused
     }
 }

@@ -180,6 +180,42 @@ macro_rules! client_builder_methods {
     };
 }
 
+/// Implements `reqwest_middleware::Middleware` for a vendor's signing type, written once: each
+/// request is signed (`sign`: an `async fn(&Self, &mut reqwest::Request) -> Result<Token, E>`)
+/// and sent; when `refused` (`fn(&Self, &reqwest::Response, &Token) -> bool`, which also drops
+/// the refused token) says the server refused the token, the request is signed again and sent
+/// once more, if its body can be cloned. Expands in a crate that depends on `async-trait`,
+/// `reqwest`, `reqwest-middleware` and `http`.
+#[macro_export]
+macro_rules! reqwest_signing_middleware {
+    ($ty:ty, sign = $sign:path, refused = $refused:path $(,)?) => {
+        #[async_trait::async_trait]
+        impl reqwest_middleware::Middleware for $ty {
+            async fn handle(
+                &self,
+                mut request: reqwest::Request,
+                extensions: &mut http::Extensions,
+                next: reqwest_middleware::Next<'_>,
+            ) -> reqwest_middleware::Result<reqwest::Response> {
+                let again = request.try_clone();
+                let token = $sign(self, &mut request)
+                    .await
+                    .map_err(reqwest_middleware::Error::middleware)?;
+                let response = next.clone().run(request, extensions).await?;
+                match again {
+                    Some(mut again) if $refused(self, &response, &token) => {
+                        $sign(self, &mut again)
+                            .await
+                            .map_err(reqwest_middleware::Error::middleware)?;
+                        next.run(again, extensions).await
+                    }
+                    _ => Ok(response),
+                }
+            }
+        }
+    };
+}
+
 /// Why a call failed for a reason no vendor owns. Each vendor error converts from it into its
 /// own variants of the same names (see [`vendor_error!`](crate::vendor_error)).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
