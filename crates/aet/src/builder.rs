@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sigil_client_core::{ClientOptions, IdSource};
+use sigil_client_core::ClientOptions;
 use sigil_models::AccessToken;
 use sigil_models::aet::Environment;
 use sigil_signing::SecretKey;
@@ -24,7 +24,7 @@ pub struct AetClientBuilder {
 }
 
 impl AetClientBuilder {
-    sigil_client_core::client_builder_methods!();
+    sigil_client_core::client_builder_methods!(; ids = boundaries, "Where multipart boundaries come from (default random UUIDs).");
     /// Sandbox or Live (default Sandbox: AET requires it first); a
     /// [`base_url`](Self::base_url) takes precedence.
     pub fn environment(mut self, environment: Environment) -> Self {
@@ -36,12 +36,6 @@ impl AetClientBuilder {
     /// clients do).
     pub fn query_policy(mut self, query: QueryPolicy) -> Self {
         self.query = query;
-        self
-    }
-
-    /// Where multipart boundaries come from (default random UUIDs).
-    pub fn boundaries(mut self, ids: impl IdSource + 'static) -> Self {
-        self.options.set_ids(Arc::new(ids));
         self
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sigil_client_core::{ClientOptions, IdSource};
+use sigil_client_core::ClientOptions;
 use sigil_models::avanan::Region;
 use sigil_signing::SecretKey;
 use sigil_signing::avanan::AvananSigner;
@@ -35,17 +35,11 @@ impl AvananClient {
 }
 
 impl AvananClientBuilder {
-    sigil_client_core::client_builder_methods!(tokens);
+    sigil_client_core::client_builder_methods!(tokens; ids = request_ids, "Where `x-av-req-id` values come from (default random UUID v4).");
 
     /// The region (default US); a [`base_url`](Self::base_url) takes precedence.
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
-        self
-    }
-
-    /// Where `x-av-req-id` values come from (default random UUID v4).
-    pub fn request_ids(mut self, ids: impl IdSource + 'static) -> Self {
-        self.options.set_ids(Arc::new(ids));
         self
     }
 

@@ -121,10 +121,20 @@ impl ClientOptions {
 }
 
 /// The builder methods every vendor client shares, written once: `base_url`, `clock`,
-/// `transport`, `timeouts`, `max_response_bytes` and `retry` (and `refresh` with `tokens`).
-/// Expands inside an `impl` block of a builder with a `options: ClientOptions` field.
+/// `transport`, `timeouts`, `max_response_bytes` and `retry` (and `refresh` with `tokens`;
+/// with `; ids = NAME, "doc"`, a setter of that name for where ids come from). Expands inside
+/// an `impl` block of a builder with a `options: ClientOptions` field.
 #[macro_export]
 macro_rules! client_builder_methods {
+    ($($arm:ident)? ; ids = $ids:ident, $doc:literal) => {
+        $crate::client_builder_methods!($($arm)?);
+
+        #[doc = $doc]
+        pub fn $ids(mut self, ids: impl $crate::IdSource + 'static) -> Self {
+            self.options.set_ids(::std::sync::Arc::new(ids));
+            self
+        }
+    };
     (tokens) => {
         $crate::client_builder_methods!();
 
