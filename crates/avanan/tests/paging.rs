@@ -160,3 +160,94 @@ async fn a_date_only_start_date_is_accepted() {
     assert_eq!(events.len(), EVENTS);
     emulator.shutdown().await.unwrap();
 }
+
+/// A loopback HTTP server that answers `/v1.0/auth` with a token and every other request with
+/// the same page of events and the same `scrollId`, forever; returns its base URL and how
+/// many event queries it answered.
+async fn server_repeating_one_page() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let queries = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = queries.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut seen = Vec::new();
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    // One request at a time: headers, then the body its content-length says.
+                    let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&seen[..end]).to_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap_or(0));
+                    if seen.len() < end + 4 + length {
+                        continue;
+                    }
+                    seen.drain(..end + 4 + length);
+                    let body = if head.starts_with("get /v1.0/auth") {
+                        // A JWT with no lifetime claims: kept for the default hour.
+                        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJVUzpteWFwcDI5In0.c2ln".to_owned()
+                    } else {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        serde_json::json!({
+                            "responseEnvelope": {"requestId": "r", "responseCode": 200,
+                                "responseText": "", "additionalText": "", "recordsNumber": 60,
+                                "scrollId": "0123456789abcdef0123456789abcdef"},
+                            "responseData": [{"eventId": "e1"}, {"eventId": "e2"}],
+                        })
+                        .to_string()
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (base, queries)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_repeating_one_page_forever_is_stopped_inside_the_page_limit() {
+    let (base, queries) = server_repeating_one_page().await;
+    let client = AvananClient::builder(
+        SAMPLE_AVANAN.0,
+        SecretKey::new(SAMPLE_AVANAN.1.as_bytes()).unwrap(),
+    )
+    .base_url(&base)
+    .build()
+    .unwrap();
+    let err = client
+        .events(EventQuery {
+            page_size: Some(2),
+            ..EventQuery::default()
+        })
+        .max_pages(50)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        sigil_avanan::AvananError::Paging(sigil_avanan::PagingError::RepeatedPage { page: 2 })
+    );
+    // Two queries: the page, and the same page again; far inside the limit of 50.
+    assert_eq!(queries.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
