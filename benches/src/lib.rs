@@ -13,6 +13,7 @@
 //!   base64; ADVANCE and Avanan: the hex), the result folded as sigil's is. It is what the
 //!   output format costs on top of the hashing with nothing built per message, so
 //!   `sigil / encoded floor` is what the message layout costs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Whole signed requests through the vendor clients (feature `requests`).
 #[cfg(feature = "requests")]

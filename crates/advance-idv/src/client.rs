@@ -46,12 +46,17 @@ pub(crate) struct Inner {
 /// An ADVANCE.AI client: token authentication and H5 ID verification. Cheap to clone (one
 /// `Arc`); clones share the token cache.
 ///
-/// ```no_run
+/// ```
 /// use sigil_advance_idv::{AdvanceClient, CountryCode, GenerateUrlRequest, Region, SecretKey};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # // This example runs in the tests against the built-in emulator.
+/// # let emulator = sigil_emulator::Emulator::start_local(Default::default()).await?;
+/// # let base_url = emulator.base_url();
 /// let client = AdvanceClient::builder("sampleaccesskey", SecretKey::new(b"samplesecretkey")?)
 ///     .region(Region::Indonesia)
+///     .base_url(&base_url) // the emulator's `http://127.0.0.1:PORT`; omit for the region's host
 ///     .build()?;
 /// let request = GenerateUrlRequest::new(
 ///     "https://shop.example/done",
@@ -63,6 +68,7 @@ pub(crate) struct Inner {
 /// println!("send the user to {}", session.url);
 /// let result = client.get_result(&session.signature_id).await?;
 /// println!("{:?}", result.idv_code);
+/// # emulator.shutdown().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]

@@ -17,6 +17,7 @@
 //! [`GenerateUrlRequest`], [`CountryCode`], [`Timeouts`], [`RetryPolicy`], …): it and `tokio`
 //! (features `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
 //! `cargo run -p sigil-advance-idv --example idv` runs against the built-in emulator.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod client;

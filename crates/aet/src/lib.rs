@@ -16,20 +16,29 @@
 //! `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
 //! `cargo run -p sigil-aet --example users` runs against the built-in emulator.
 //!
-//! ```no_run
+//! ```
 //! use sigil_aet::serde_json::{Value, json};
 //! use sigil_aet::{AetClient, Environment, SecretKey};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = AetClient::builder("api-token", SecretKey::new(b"secret")?)
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // This example runs in the tests against the built-in emulator.
+//! # let emulator = sigil_emulator::Emulator::start_local(Default::default()).await?;
+//! # let base_url = emulator.base_url();
+//! let client = AetClient::builder("aet-sample-token", SecretKey::new(b"aet-sample-secret")?)
 //!     .environment(Environment::Sandbox)
+//!     .base_url(&base_url) // the emulator's `http://127.0.0.1:PORT`; omit for AET's own Sandbox
 //!     .build()?;
 //! let created: Value = client
 //!     .post("/v3/users", &json!({"firstName": "Ada", "lastName": "Lovelace"}))
 //!     .await?;
-//! let user: Value = client.get(&format!("/v3/users/{}", created["id"])).await?;
-//! # let _ = user; Ok(()) }
+//! let id = created["id"].as_str().ok_or("the answer has no id")?;
+//! let user: Value = client.get(&format!("/v3/users/{id}")).await?;
+//! assert_eq!(user["firstName"], "Ada");
+//! # emulator.shutdown().await?;
+//! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod client;

@@ -10,31 +10,45 @@
 //!   [`EventPager`] over `/v1.0/event/query` that pages as the live service does (`pageSize`
 //!   honoured, one `scrollId` that may stay the same for a whole walk).
 //! * [`AvananClient::authorize`] signs a caller's own `http::Request` in place; with the
-//!   feature `reqwest-middleware`, `AvananAuth` adds Avanan auth to an existing reqwest client.
+//!   feature `reqwest-middleware`, `AvananAuth` adds Avanan auth to an existing reqwest
+//!   client.
 //!
 //! This crate re-exports what its API takes and returns ([`SecretKey`], [`Region`],
 //! [`EventQuery`], [`Timeouts`], [`RetryPolicy`], [`Method`], …): it and `tokio` (features
 //! `rt-multi-thread` and `macros` for `#[tokio::main]`) are all a program needs.
 //! `cargo run -p sigil-avanan --example events` runs against the built-in emulator.
 //!
-//! ```no_run
+//! ```
 //! use sigil_avanan::{AvananClient, EventQuery, Region, SecretKey};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // This example runs in the tests against the built-in emulator.
+//! # let emulator = sigil_emulator::Emulator::start_local(Default::default()).await?;
+//! # let base_url = emulator.base_url();
 //! let client = AvananClient::builder("US:myapp29", SecretKey::new(b"my_avanan_secret")?)
 //!     .region(Region::Us)
+//!     .base_url(&base_url) // the emulator's `http://127.0.0.1:PORT`; omit for the region's host
 //!     .build()?;
 //! for scope in client.scopes().await? {
 //!     println!("{}", scope.as_str());
 //! }
-//! let mut pages = client.events(EventQuery::default());
+//! let mut pages = client.events(EventQuery {
+//!     page_size: Some(100),
+//!     ..EventQuery::default()
+//! });
+//! let mut seen = 0;
 //! while let Some(page) = pages.next_page().await {
 //!     for event in page? {
-//!         println!("{}", event.event_id);
+//!         println!("{} {}", event.event_created().unwrap_or("?"), event.event_id);
+//!         seen += 1;
 //!     }
 //! }
+//! assert!(seen > 0);
+//! # emulator.shutdown().await?;
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod client;

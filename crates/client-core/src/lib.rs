@@ -9,6 +9,7 @@
 //! * [`TokenCache`]: an access token cached until shortly before it expires, refreshed
 //!   single-flight by a detached task with a load timeout, so that no caller's cancellation
 //!   stalls it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod engine;
 mod ids;

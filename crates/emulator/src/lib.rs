@@ -13,14 +13,17 @@
 //! Signatures are checked with `sigil-reference`, the plain implementation, not with the
 //! optimised signer the clients use, so the two keep each other honest.
 //!
-//! ```no_run
+//! ```
 //! use sigil_emulator::{Emulator, EmulatorConfig};
-//! # async fn run() -> std::io::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! let emulator = Emulator::start_local(EmulatorConfig::default()).await?;
 //! println!("listening on {}", emulator.base_url());
+//! assert_eq!(emulator.metrics()["held"]["sessions"], 0);
 //! emulator.shutdown().await
 //! # }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod advance;
 mod aet;

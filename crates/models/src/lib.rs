@@ -17,6 +17,7 @@
 //! assert_eq!(serde_json::to_value(&parsed)?, serde_json::from_str::<serde_json::Value>(json)?);
 //! # Ok::<(), serde_json::Error>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod advance;
 pub mod aet;

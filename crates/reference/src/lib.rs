@@ -4,6 +4,7 @@
 //! This is the yardstick the optimised `sigil-signing` is checked against (property tests)
 //! and measured against (benchmarks). It follows the documents literally and shares no code
 //! with `sigil-signing`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

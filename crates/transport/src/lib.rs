@@ -28,6 +28,7 @@
 //! # });
 //! # }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod dispatch;
