@@ -91,3 +91,9 @@ pub use sigil_transport as transport;
 pub use sigil_transport::{
     HttpSend, RetryPolicy, RetrySafe, TargetError, Timeouts, TransportError,
 };
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -25,3 +25,9 @@ pub use ids::{IdSource, RandomIds};
 pub use sigil_transport::ManualClock;
 pub use sigil_transport::{Clock, OffsetClock, SystemClock, unix_millis};
 pub use token_cache::{FetchedToken, RefreshPolicy, TokenCache, TokenLoadError};
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -197,3 +197,9 @@ async fn not_found(
         ),
     )
 }
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

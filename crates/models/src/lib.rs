@@ -31,3 +31,9 @@ mod timestamp;
 pub use error::ModelError;
 pub use redacted::{AccessToken, Signature};
 pub use timestamp::TimestampMs;
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -79,3 +79,9 @@ mod tests {
         );
     }
 }
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

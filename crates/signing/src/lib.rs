@@ -121,3 +121,9 @@ pub mod bench_internals {
         }
     }
 }
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -144,3 +144,9 @@ pub fn excerpt(value: &[u8], max_chars: usize) -> String {
 
 /// How long error messages quote server values: 200 characters.
 pub const EXCERPT_CHARS: usize = 200;
+
+/// The crate's README, whose examples compile (and, where they need no network, run) as doc
+/// tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
