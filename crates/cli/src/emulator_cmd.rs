@@ -17,8 +17,9 @@ use crate::secret_input::SecretText;
 /// Options of `sigil emulator`.
 #[derive(Debug, Args)]
 pub(crate) struct EmulatorArgs {
-    /// Address to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:0")]
+    /// Address to listen on, HOST:PORT with an IP address or a host name (port 0: any free
+    /// port).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0", value_parser = parse_addr)]
     addr: SocketAddr,
     /// One more ADVANCE account, ACCESS_KEY=SECRET_KEY (repeatable).
     #[arg(long, value_name = "AK=SK")]
@@ -123,6 +124,17 @@ pub(crate) struct EmulatorArgs {
         hide_env_values = true
     )]
     control_token: Option<SecretText>,
+}
+
+/// `HOST:PORT` with an IP address or a host name (the first address it resolves to).
+fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs as _;
+    let mut addrs = s
+        .to_socket_addrs()
+        .map_err(|e| format!("{s:?} is not HOST:PORT that resolves: {e}"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("{s:?} resolves to no address"))
 }
 
 /// Three upper-case letters, as the IDV `region` field is written.

@@ -92,7 +92,15 @@ enum Command {
     Avanan(vendor::AvananCommand),
     /// Run the offline emulator of the three vendors until interrupted.
     #[command(
-        after_help = "Examples:\n  sigil emulator --addr 127.0.0.1:8080\n  sigil emulator --fault-error-rate 0.2 --fault-scope avanan --fault-seed 7\n  sigil emulator --clock-offset -10m --token-lifetime 30s --idv-region PHL"
+        after_help = concat!(
+            "Built-in accounts (always there; --*-account adds more):\n",
+            "  ADVANCE  access key sampleaccesskey     secret key samplesecretkey\n",
+            "           access key 19f3bfc87cdb9c33    secret key 440cc5dee302a30b (the token document's example)\n",
+            "           access key disabledaccesskey   secret key disabledsecretkey (answers ACCOUNT_DISABLED)\n",
+            "  AET      token aet-sample-token         secret aet-sample-secret\n",
+            "  Avanan   app id US:myapp29              secret my_avanan_secret\n",
+            "\nExamples:\n  sigil emulator --addr 127.0.0.1:8080\n  sigil emulator --addr localhost:0\n  sigil emulator --fault-error-rate 0.2 --fault-scope avanan --fault-seed 7\n  sigil emulator --clock-offset -10m --token-lifetime 30s --idv-region PHL"
+        )
     )]
     Emulator(emulator_cmd::EmulatorArgs),
     /// Start the emulator in-process and run every flow through the real clients.

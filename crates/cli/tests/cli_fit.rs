@@ -410,3 +410,41 @@ fn bench_scheme_selects_rows_and_unknown_names_are_usage_errors() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("aet_get"), "{}", stderr(&unknown));
 }
+
+#[test]
+fn emulator_help_lists_every_built_in_account() {
+    let out = sigil(&["emulator", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for (id, secret) in [
+        sigil_emulator::SAMPLE_ADVANCE,
+        sigil_emulator::SAMPLE_ADVANCE_DISABLED,
+        sigil_emulator::SAMPLE_AET,
+        sigil_emulator::SAMPLE_AVANAN,
+    ] {
+        assert!(help.contains(id) && help.contains(secret), "{id}: {help}");
+    }
+}
+
+#[test]
+fn the_emulator_listens_on_a_host_name() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args(["emulator", "--addr", "localhost:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:")
+            || line.starts_with("listening on http://[::1]:"),
+        "{line}"
+    );
+    let out = sigil(&["emulator", "--addr", "no-such-host.invalid:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--addr"), "{}", stderr(&out));
+}

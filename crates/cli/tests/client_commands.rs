@@ -365,3 +365,29 @@ fn http_get_json(base: &str, path: &str) -> serde_json::Value {
     let body = answer.split_once("\r\n\r\n").unwrap().1;
     serde_json::from_str(body).unwrap()
 }
+
+#[test]
+fn verbosity_shows_the_token_cache_and_attempts_at_vv() {
+    let emu = emulator();
+    let token = |verbosity: &[&str]| {
+        let mut args: Vec<&str> = verbosity.to_vec();
+        args.extend([
+            "avanan",
+            "token",
+            "--app-id",
+            "US:myapp29",
+            "--secret-key",
+            "my_avanan_secret",
+            "--base-url",
+            &emu.1,
+        ]);
+        let (code, _, stderr) = sigil(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+    };
+    assert_eq!(token(&[]), "", "quiet by default");
+    assert!(!token(&["-v"]).contains("attempt answered"));
+    let debug = token(&["-vv"]);
+    assert!(debug.contains("attempt answered"), "{debug}");
+    assert!(!debug.contains("my_avanan_secret"), "{debug}");
+}
