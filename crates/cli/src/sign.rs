@@ -116,7 +116,7 @@ fn parse_method(s: &str) -> Result<String, String> {
 /// Flags shared by every `sign` scheme.
 #[derive(Debug, Args)]
 pub(crate) struct SignFlags {
-    /// Print everything to send (headers, or ADVANCE's JSON body) instead of the signature.
+    /// Print everything to send instead of the signature (each scheme says what that is).
     #[arg(long)]
     headers: bool,
 }
@@ -125,7 +125,8 @@ pub(crate) struct SignFlags {
 pub(crate) enum SignCommand {
     /// ADVANCE `generate-token`: hex(SHA-256(accessKey ‖ secretKey ‖ timestamp)).
     #[command(
-        after_help = "Examples:\n  sigil sign advance --access-key 19f3bfc87cdb9c33 --secret-key 440cc5dee302a30b --timestamp 1665683270207\n  sigil sign advance --access-key AK --secret-key - --headers < sk.txt"
+        after_help = "Examples:\n  sigil sign advance --access-key 19f3bfc87cdb9c33 --secret-key 440cc5dee302a30b --timestamp 1665683270207\n  sigil sign advance --access-key AK --secret-key - --headers < sk.txt",
+        mut_arg("headers", |a| a.help("Print the generate-token JSON body to send (accessKey, signature, timestamp) instead of the signature"))
     )]
     Advance {
         #[command(flatten)]
@@ -135,7 +136,8 @@ pub(crate) enum SignCommand {
     },
     /// AET: base64(HMAC-SHA256(secret, timestamp ‖ METHOD ‖ path ‖ body)).
     #[command(
-        after_help = "Examples:\n  sigil sign aet --secret-key S --method POST --path /v3/users --body '{\"firstName\":\"Ada\"}'\n  sigil sign aet --secret-key S --method GET --path '/v3/users?page=2' --query include --headers --token T\n  sigil sign aet --secret-key S --method POST --path /v3/documents --multipart ./scan.png"
+        after_help = "Examples:\n  sigil sign aet --secret-key S --method POST --path /v3/users --body '{\"firstName\":\"Ada\"}'\n  sigil sign aet --secret-key S --method GET --path '/v3/users?page=2' --query include --headers --token T\n  sigil sign aet --secret-key S --method POST --path /v3/documents --multipart ./scan.png",
+        mut_arg("headers", |a| a.help("Print the request headers to send (timestamp, signature, and authorization with --token) instead of the signature"))
     )]
     Aet {
         #[command(flatten)]
@@ -145,7 +147,8 @@ pub(crate) enum SignCommand {
     },
     /// Avanan x-av-sig: hex(SHA-256(base64(reqId ‖ appId ‖ date ‖ requestString? ‖ secret))).
     #[command(
-        after_help = "Examples:\n  sigil sign avanan --app-id US:myapp29 --secret-key my_avanan_secret \\\n    --request-id d290f1ee-6c54-4b01-90e6 --date 2021-04-10T00:00:00.000Z\n  sigil sign avanan --app-id US:myapp29 --secret-key S --request-string /v1.0/scopes --headers --token JWT"
+        after_help = "Examples:\n  sigil sign avanan --app-id US:myapp29 --secret-key my_avanan_secret \\\n    --request-id d290f1ee-6c54-4b01-90e6 --date 2021-04-10T00:00:00.000Z\n  sigil sign avanan --app-id US:myapp29 --secret-key S --request-string /v1.0/scopes --headers --token JWT",
+        mut_arg("headers", |a| a.help("Print the five x-av-* request headers to send (x-av-token with --token) instead of the signature"))
     )]
     Avanan {
         #[command(flatten)]

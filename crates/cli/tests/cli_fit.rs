@@ -448,3 +448,23 @@ fn the_emulator_listens_on_a_host_name() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--addr"), "{}", stderr(&out));
 }
+
+#[test]
+fn headers_help_says_what_each_scheme_prints() {
+    for (scheme, says) in [
+        ("advance", "generate-token JSON body"),
+        ("aet", "request headers"),
+        ("avanan", "x-av-* request headers"),
+    ] {
+        let out = sigil(&["sign", scheme, "--help"]);
+        let help = String::from_utf8_lossy(&out.stdout);
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with("--headers"))
+            .unwrap_or("");
+        assert!(line.contains(says), "{scheme}: {line}");
+        if scheme != "advance" {
+            assert!(!line.contains("ADVANCE"), "{scheme}: {line}");
+        }
+    }
+}
