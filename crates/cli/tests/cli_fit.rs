@@ -468,3 +468,26 @@ fn headers_help_says_what_each_scheme_prints() {
         }
     }
 }
+
+#[test]
+fn bench_help_explains_every_column() {
+    let out = sigil(&["bench", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for column in [
+        "blocks",
+        "sigil ns",
+        "reference ns",
+        "floor ns",
+        "chained ns",
+        "encoded ns",
+        "sigil/floor",
+        "reference/sigil",
+        "sigil/chained",
+        "sigil/encoded",
+    ] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(column)),
+            "{column} is not explained: {help}"
+        );
+    }
+}
