@@ -27,7 +27,7 @@ impl fmt::Display for VendorFailure {
 
 sigil_client_core::vendor_error! {
     /// Why an ADVANCE call failed.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     pub enum AdvanceError {
         /// `PARAMETER_ERROR`: an empty or wrong parameter, a timestamp outside ±300 s, a wrong
         /// signature or an invalid `returnUrl`.
@@ -75,7 +75,7 @@ sigil_client_core::vendor_error! {
             failure: VendorFailure,
         },
         /// An HTTP status other than 200 without an ADVANCE envelope.
-        #[error("HTTP {status} from ADVANCE")]
+        #[error("HTTP {status} from ADVANCE{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
         Http {
             /// The status.
             status: u16,

@@ -4,7 +4,7 @@ use sigil_models::aet::ErrorBody;
 
 sigil_client_core::vendor_error! {
     /// Why an AET call failed.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     pub enum AetError {
         /// A non-2xx answer; `body` is parsed when it has the common error shape.
         #[error("HTTP {status} from AET{}", describe(.body))]

@@ -205,3 +205,15 @@ fn bad_configuration_and_forms_are_refused() {
             .is_err()
     );
 }
+
+#[test]
+fn errors_read_the_same_in_debug_as_in_display() {
+    let err = AetError::Api {
+        status: 404,
+        body: None,
+        raw: sigil_transport::excerpt(br#"{"error":"not_found","message":"no "users" item"}"#, 200),
+    };
+    let debug = format!("{err:?}");
+    assert_eq!(debug, format!("AetError({err})"));
+    assert!(!debug.contains("\\\""), "escaped twice: {debug}");
+}

@@ -4,10 +4,10 @@ use sigil_models::avanan::ResponseEnvelope;
 
 sigil_client_core::vendor_error! {
     /// Why an Avanan call failed.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     pub enum AvananError {
         /// HTTP 401/403 (after one token refresh): the signature, app id or token was refused.
-        #[error("HTTP {status}: not authorised by Avanan{}", text.as_deref().map(|t| format!(": {t}")).unwrap_or_default())]
+        #[error("HTTP {status} from Avanan: {}", text.as_deref().unwrap_or("not authorised"))]
         Unauthorized {
             /// The status.
             status: u16,

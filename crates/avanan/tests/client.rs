@@ -637,3 +637,16 @@ async fn a_token_declared_expired_is_fetched_once_and_cached_at_most_ten_seconds
     assert_ne!(c.access_token().await.unwrap(), token);
     assert_eq!(fetches.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn errors_share_one_form_and_read_the_same_in_debug() {
+    let refused = AvananError::Unauthorized {
+        status: 401,
+        text: Some("Unauthorized: invalid x-av-sig".into()),
+    };
+    assert_eq!(
+        refused.to_string(),
+        "HTTP 401 from Avanan: Unauthorized: invalid x-av-sig"
+    );
+    assert_eq!(format!("{refused:?}"), format!("AvananError({refused})"));
+}

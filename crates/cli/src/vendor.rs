@@ -223,7 +223,7 @@ pub(crate) async fn run_advance(cmd: AdvanceCommand) -> Result<String, CliError>
             let country = CountryCode::new(&country)
                 .map_err(|e| CliError::Usage(format!("--country: {e}")))?;
             let request = GenerateUrlRequest::new(&return_url, &fail_return_url, &country, user_id)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+                .map_err(idv_usage_error)?;
             let data = connection
                 .client(None)?
                 .generate_url(&request)
@@ -486,4 +486,23 @@ pub(crate) async fn run_avanan(cmd: AvananCommand) -> Result<String, CliError> {
             to_json(&answer)
         }
     }
+}
+
+/// A refused `generate-url` request as a usage error naming the flag the user typed, not the
+/// JSON field it fills.
+fn idv_usage_error(error: sigil_models::ModelError) -> CliError {
+    use sigil_models::ModelError;
+    let flag = |field: &str| match field {
+        "returnUrl" => "--return-url",
+        "failReturnUrl" => "--fail-return-url",
+        "userId" => "--user-id",
+        _ => "--country",
+    };
+    CliError::Usage(match error {
+        ModelError::Url { field, reason } => {
+            format!("{}: must be an absolute http(s) URL: {reason}", flag(field))
+        }
+        ModelError::Empty { field } => format!("{}: must not be empty", flag(field)),
+        other => other.to_string(),
+    })
 }

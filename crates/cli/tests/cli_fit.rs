@@ -491,3 +491,29 @@ fn bench_help_explains_every_column() {
         );
     }
 }
+
+#[test]
+fn idv_url_errors_name_the_flag_typed() {
+    for (flag, args) in [
+        ("--return-url", ["ftp://x.example", "https://ok.example"]),
+        ("--fail-return-url", ["https://ok.example", "not a url"]),
+    ] {
+        let out = sigil(&[
+            "advance",
+            "idv-url",
+            "--access-key",
+            "a",
+            "--secret-key",
+            "s",
+            "--return-url",
+            args[0],
+            "--fail-return-url",
+            args[1],
+            "--country",
+            "IDN",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("returnUrl"), "{}", stderr(&out));
+    }
+}

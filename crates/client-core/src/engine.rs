@@ -251,7 +251,8 @@ pub enum ClientError {
 /// Declares a vendor error enum: the vendor's own variants as written, then the ones every
 /// vendor shares (`Transport`, `Target`, `TokenLoad`, `Decode`, `Config`), and the conversion
 /// from [`ClientError`] into them. The enum derives `thiserror::Error` (the calling crate
-/// depends on `thiserror`) and is `#[non_exhaustive]`. The vendor variants end with a comma.
+/// depends on `thiserror`), is `#[non_exhaustive]`, and its `Debug` is its message (do not
+/// derive `Debug`). The vendor variants end with a comma.
 #[macro_export]
 macro_rules! vendor_error {
     (
@@ -278,6 +279,14 @@ macro_rules! vendor_error {
             /// The client is misconfigured.
             #[error("configuration: {0}")]
             Config(String),
+        }
+
+        /// The message, as `Display` writes it: what `?` in `main` prints, without a second
+        /// round of escaping of the server's already excerpted text.
+        impl ::core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                write!(f, "{}({})", stringify!($name), self)
+            }
         }
 
         impl ::core::convert::From<$crate::ClientError> for $name {
