@@ -33,6 +33,8 @@ pub use token::MAX_TOKEN_LEN;
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
+/// The `http` crate, whose `Request` the sign-in-place entry points take.
+pub use http;
 pub use http::Method;
 /// JSON values, as the JSON helpers take and return them.
 pub use serde_json;

@@ -74,7 +74,15 @@ pub use token::{AuthToken, MAX_TOKEN_LEN};
 
 // What the public API takes and returns, so that this crate (plus `tokio`) is enough.
 pub use bytes::Bytes;
+/// The `http` crate, whose `Request` the sign-in-place entry points take.
+pub use http;
 pub use http::Method;
+/// The reqwest version the middleware adapter is built for (feature `reqwest-middleware`).
+#[cfg(feature = "reqwest-middleware")]
+pub use reqwest;
+/// The reqwest-middleware version the adapter implements (feature `reqwest-middleware`).
+#[cfg(feature = "reqwest-middleware")]
+pub use reqwest_middleware;
 /// JSON values, as the JSON helpers take and return them.
 pub use serde_json;
 pub use sigil_client_core::{Clock, IdSource, SystemClock};
