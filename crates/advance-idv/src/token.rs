@@ -11,7 +11,7 @@ use sigil_models::advance::{
     ACCESS_TOKEN_HEADER, GenerateTokenRequest, ResponseCode, TokenData, messages,
 };
 use sigil_signing::TimestampMillis;
-use sigil_transport::Deadline;
+use sigil_transport::{Deadline, response_date};
 
 use crate::client::{AdvanceClient, Call, failure_of, token_header};
 use crate::error::AdvanceError;
@@ -84,11 +84,7 @@ impl AdvanceClient {
                     body,
                 )
                 .await?;
-            let server_date = response
-                .headers()
-                .get(http::header::DATE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| httpdate::parse_http_date(v).ok());
+            let server_date = response_date(response.headers());
             if envelope.is_success() {
                 let data = envelope
                     .data

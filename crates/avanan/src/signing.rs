@@ -152,17 +152,18 @@ impl AvananClient {
     /// A caller's URI in its wire form, checked to be on the configured origin (a bare path
     /// is taken as on it).
     pub(crate) fn wire_target_of(&self, uri: &http::Uri) -> Result<RequestTarget, AvananError> {
-        if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
-            let origin = Origin::parse(&format!("{scheme}://{authority}"))?;
-            if origin != *self.inner.engine.origin() {
-                return Err(AvananError::Target(
-                    sigil_transport::TargetError::OtherOrigin(excerpt(
-                        origin.as_str().as_bytes(),
-                        120,
-                    )),
-                ));
-            }
+        let Some((scheme, authority)) = uri.scheme_str().zip(uri.authority()) else {
+            // A bare path (anything else half absolute is refused there).
+            return Ok(RequestTarget::from_uri(uri)?);
+        };
+        let origin = Origin::parse(&format!("{scheme}://{authority}"))?;
+        if origin != *self.inner.engine.origin() {
+            return Err(AvananError::Target(
+                sigil_transport::TargetError::OtherOrigin(excerpt(origin.as_str().as_bytes(), 120)),
+            ));
         }
-        Ok(RequestTarget::from_uri(uri)?)
+        // The configured origin, already parsed: only the path and query are left to check.
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        Ok(self.inner.engine.target(path_and_query)?)
     }
 }

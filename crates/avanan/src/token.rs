@@ -8,7 +8,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use sigil_client_core::{FetchedToken, TokenLoad, detached_loader};
 use sigil_models::AccessToken;
-use sigil_transport::{Deadline, excerpt};
+use sigil_transport::{Deadline, excerpt, response_date};
 
 use crate::AvananError;
 use crate::client::AvananClient;
@@ -148,12 +148,7 @@ impl AvananClient {
             .await?;
         Self::check(&response)?;
         let text = checked_jwt(response.body())?;
-        let server_now = response
-            .headers()
-            .get(http::header::DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-            .unwrap_or(fetched_at);
+        let server_now = response_date(response.headers()).unwrap_or(fetched_at);
         let lifetime = jwt_lifetime(text, server_now).unwrap_or(DEFAULT_TOKEN_LIFETIME);
         Ok(AuthToken {
             token: AccessToken::new(text),

@@ -58,11 +58,6 @@ impl ClientOptions {
         self.base_url = Some(url);
     }
 
-    /// The custom origin, if one was set.
-    pub fn base_url(&self) -> Option<&str> {
-        self.base_url.as_deref()
-    }
-
     /// The clock signatures, token expiry and `Retry-After` dates are read from.
     pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         self.clock = clock;

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sigil_emulator::{Emulator, EmulatorConfig, IdvOutcome, Limits};
 
+mod support;
+
 async fn start(limits: Limits) -> Emulator {
     let config = EmulatorConfig {
         limits,
@@ -198,15 +200,15 @@ async fn state_is_bounded_by_its_caps() {
     // Sessions and objects over HTTP (bounded counts, loopback).
     let http = reqwest::Client::new();
     let base = emu.base_url();
-    let signer = sigil_signing::advance::AdvanceSigner::new(
-        "sampleaccesskey",
-        &sigil_signing::SecretKey::new(b"samplesecretkey").unwrap(),
-    );
     let now = sigil_client_core::unix_millis(std::time::SystemTime::now());
-    let ts = sigil_signing::TimestampMillis::new(now).unwrap();
     let token: Value = http
         .post(format!("{base}/openapi/auth/ticket/v1/generate-token"))
-        .json(&json!({"accessKey": "sampleaccesskey", "signature": signer.sign(ts).as_str(), "timestamp": now}))
+        .json(&support::token_body(
+            "sampleaccesskey",
+            "samplesecretkey",
+            now,
+            Value::Null,
+        ))
         .send()
         .await
         .unwrap()
@@ -250,7 +252,7 @@ async fn state_is_bounded_by_its_caps() {
     emu.shutdown().await.unwrap();
 }
 
-/// A signed AET request with the sample credentials.
+/// A signed AET request with the sample credentials, timestamped now.
 fn aet(
     http: &reqwest::Client,
     base: &str,
@@ -258,25 +260,8 @@ fn aet(
     target: &str,
     body: Option<&str>,
 ) -> reqwest::RequestBuilder {
-    use sigil_signing::aet::{AetBody, AetRequest, AetRequestPath, AetSigner, QueryPolicy};
     let now = sigil_client_core::unix_millis(std::time::SystemTime::now());
-    let signer = AetSigner::new(&sigil_signing::SecretKey::new(b"aet-sample-secret").unwrap());
-    let signature = signer.sign(&AetRequest {
-        timestamp: sigil_signing::TimestampMillis::new(now).unwrap(),
-        method,
-        path: AetRequestPath::new(target, QueryPolicy::Exclude),
-        body: body.map_or(AetBody::None, |b| AetBody::Bytes(b.as_bytes())),
-    });
-    let mut request = http
-        .request(method.parse().unwrap(), format!("{base}{target}"))
-        .header("authorization", "Bearer aet-sample-token")
-        .header("timestamp", now.to_string())
-        .header("content-type", "application/json")
-        .header("signature", signature.as_str());
-    if let Some(b) = body {
-        request = request.body(b.to_owned());
-    }
-    request
+    support::aet_request(http, base, method, target, body, now, "aet-sample-secret")
 }
 
 #[tokio::test]
@@ -548,11 +533,11 @@ async fn an_advance_timestamp_of_sixteen_characters_is_a_timestamp_error() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
+    // Signed over the 13 digits; sent as given.
     let signed = |timestamp: &str| {
-        let signature =
-            sigil_reference::advance_signature("sampleaccesskey", "samplesecretkey", now);
-        json!({"accessKey": "sampleaccesskey", "signature": signature, "timestamp": timestamp})
-            .to_string()
+        let mut body = support::token_body("sampleaccesskey", "samplesecretkey", now, Value::Null);
+        body["timestamp"] = json!(timestamp);
+        body.to_string()
     };
     let http = reqwest::Client::new();
     let url = format!("{}/openapi/auth/ticket/v1/generate-token", emu.base_url());

@@ -61,7 +61,9 @@ pub use error::TransportError;
 pub use recorder::Recorder;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestConfig, ReqwestTransport};
-pub use retry::{RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, retry_after};
+pub use retry::{
+    RetryClassifier, RetryDecision, RetryPolicy, RetrySafe, response_date, retry_after,
+};
 #[cfg(any(test, feature = "test-util"))]
 pub use scripted::{RecordedRequest, ScriptedTransport};
 pub use settings::TransportSettings;

@@ -74,6 +74,19 @@ pub trait RetryClassifier: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RetrySafe;
 
+/// The server's clock as its `Date` header says, if the header is there and readable.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert(http::header::DATE, "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+/// let date = sigil_transport::response_date(&headers).unwrap();
+/// assert_eq!(httpdate::fmt_http_date(date), "Sun, 06 Nov 1994 08:49:37 GMT");
+/// ```
+pub fn response_date(headers: &http::HeaderMap) -> Option<SystemTime> {
+    let value = headers.get(http::header::DATE)?.to_str().ok()?;
+    httpdate::parse_http_date(value).ok()
+}
+
 /// Parses `Retry-After`: delay-seconds or an HTTP-date (relative to `now`).
 pub fn retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers

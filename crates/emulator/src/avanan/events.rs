@@ -6,21 +6,18 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use serde_json::json;
-
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::EventCursors;
 use crate::config::EmulatorConfig;
-use crate::http::bounded::BoundedMap;
-use crate::http::bounded::Weight;
+use crate::http::bounded::{BoundedMap, Weight};
 use crate::sync::lock;
 
 /// How long a walk of the stable cursor mode lives after it started (15 minutes).
 pub(crate) const EVENT_WALK_LIFETIME_MS: u64 = 15 * 60 * 1000;
 
 /// One walk of the stable cursor mode: whose it is, what it asked, where it stands.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct EventWalk {
     scope: String,
     filter: EventFilter,
@@ -76,10 +73,33 @@ impl EventStore {
 
     /// The walks of the stable cursor mode, with those past their lifetime dropped.
     fn live_walks(&self, now_ms: u64) -> MutexGuard<'_, BoundedMap<EventWalk>> {
-        let now = now_ms;
         let mut walks = lock(&self.walks);
-        walks.expire(|w| now.saturating_sub(w.created_ms) >= EVENT_WALK_LIFETIME_MS);
+        walks.expire(|w| now_ms.saturating_sub(w.created_ms) >= EVENT_WALK_LIFETIME_MS);
         walks
+    }
+
+    /// The page of the events `filter` matches for `scope` that starts at `from`: its
+    /// records, how many match in all, and where the next page starts.
+    fn page(
+        &self,
+        filter: &EventFilter,
+        scope: &str,
+        from: usize,
+        size: usize,
+    ) -> (Vec<Value>, usize, usize) {
+        let all: Vec<&SeededEvent> = self
+            .events
+            .iter()
+            .filter(|e| filter.matches(e, scope))
+            .collect();
+        let records: Vec<Value> = all
+            .iter()
+            .skip(from)
+            .take(size)
+            .map(|e| e.record.clone())
+            .collect();
+        let next = from + records.len();
+        (records, all.len(), next)
     }
 
     /// An opaque 32-hex `scrollId` for `offset`, as the live service's cursors look.
@@ -134,12 +154,6 @@ impl EventStore {
                 ));
             }
         };
-        let matching = |filter: &EventFilter| -> Vec<&SeededEvent> {
-            self.events
-                .iter()
-                .filter(|e| filter.matches(e, scope))
-                .collect()
-        };
         match config.event_cursors {
             EventCursors::Rotating => {
                 let offset = match filter.scroll_id.as_deref() {
@@ -148,78 +162,75 @@ impl EventStore {
                         .decode_cursor(cursor)
                         .ok_or_else(|| "invalid scrollId".to_owned())?,
                 };
-                let all = matching(&filter);
-                let records: Vec<Value> = all
-                    .iter()
-                    .skip(offset)
-                    .take(page_size)
-                    .map(|e| e.record.clone())
-                    .collect();
-                let next = offset + records.len();
-                let scroll_id = if next < all.len() {
+                let (records, total, next) = self.page(&filter, scope, offset, page_size);
+                let scroll_id = if next < total {
                     self.encode_cursor(next)
                 } else {
                     String::new()
                 };
                 Ok(EventPage {
                     records,
-                    total: all.len(),
+                    total,
                     scroll_id,
                 })
             }
             EventCursors::Stable => {
                 let mut walks = self.live_walks(now_ms);
-                let (walk_id, walk) = match filter.scroll_id.clone() {
+                match filter.scroll_id.clone() {
+                    // A walk under way: its own query, from where it stands.
                     Some(id) => {
                         let walk = walks
                             .get(&id)
                             .filter(|w| w.scope == scope && !w.finished)
-                            .cloned()
                             .ok_or_else(|| "invalid or expired scrollId".to_owned())?;
-                        (id, walk)
+                        let (records, total, next) =
+                            self.page(&walk.filter, scope, walk.next, page_size);
+                        let more = next < total;
+                        // Only `next` and `finished` change: the walk's weight stays as
+                        // counted.
+                        if let Some(walk) = walks.get_mut(&id) {
+                            walk.next = next;
+                            walk.finished = !more;
+                        }
+                        Ok(EventPage {
+                            records,
+                            total,
+                            scroll_id: if more { id } else { String::new() },
+                        })
                     }
-                    None => (
-                        new_id(),
-                        EventWalk {
-                            scope: scope.to_owned(),
-                            filter,
-                            next: 0,
-                            finished: false,
-                            created_ms: now_ms,
-                        },
-                    ),
-                };
-                let all = matching(&walk.filter);
-                let records: Vec<Value> = all
-                    .iter()
-                    .skip(walk.next)
-                    .take(page_size)
-                    .map(|e| e.record.clone())
-                    .collect();
-                let next = walk.next + records.len();
-                let more = next < all.len();
-                let known = walks.get(&walk_id).is_some();
-                if known {
-                    if let Some(kept) = walks.get_mut(&walk_id) {
-                        kept.next = next;
-                        kept.finished = !more;
+                    // A new walk, kept only when there is more than this page.
+                    None => {
+                        let (records, total, next) = self.page(&filter, scope, 0, page_size);
+                        let scroll_id = if next < total {
+                            let id = new_id();
+                            walks.insert(
+                                id.clone(),
+                                EventWalk {
+                                    scope: scope.to_owned(),
+                                    filter,
+                                    next,
+                                    finished: false,
+                                    created_ms: now_ms,
+                                },
+                            );
+                            id
+                        } else {
+                            String::new()
+                        };
+                        Ok(EventPage {
+                            records,
+                            total,
+                            scroll_id,
+                        })
                     }
-                    walks.reweigh(&walk_id);
-                } else if more {
-                    walks.insert(walk_id.clone(), EventWalk { next, ..walk });
                 }
-                Ok(EventPage {
-                    records,
-                    total: all.len(),
-                    scroll_id: if more { walk_id } else { String::new() },
-                })
             }
         }
     }
 }
 
 /// A parsed `requestData`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct EventFilter {
     start: Option<SystemTime>,
     end: Option<SystemTime>,

@@ -36,15 +36,11 @@ struct Registry {
 }
 
 impl Registry {
-    /// Closes the oldest connection with no request in flight; `false` if every one is busy.
-    fn close_oldest_idle(&self) -> bool {
+    /// Closes the oldest connection with no request in flight, if there is one.
+    fn close_oldest_idle(&self) {
         let slots = lock(&self.slots);
-        match slots.values().find(|s| s.busy.load(Ordering::SeqCst) == 0) {
-            Some(slot) => {
-                slot.close.notify_one();
-                true
-            }
-            None => false,
+        if let Some(slot) = slots.values().find(|s| s.busy.load(Ordering::SeqCst) == 0) {
+            slot.close.notify_one();
         }
     }
 }
