@@ -5,17 +5,7 @@
 //! [`AetClient`](crate::AetClient): the path and query as reqwest sends them, the body's exact
 //! bytes (streamed bodies cannot be signed and are refused).
 //!
-//! ```no_run
-//! use sigil_aet::{AetRequestSigner, SecretKey};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let signer = AetRequestSigner::new("api-token", &SecretKey::new(b"secret")?)?;
-//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(signer)
-//!     .build();
-//! let users = client.get("https://sandbox.aet.dev/v3/users").send().await?;
-//! # let _ = users; Ok(()) }
-//! ```
+//! The example is on [`AetRequestSigner`].
 
 use crate::AetRequestSigner;
 

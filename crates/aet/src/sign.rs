@@ -31,6 +31,14 @@ use crate::AetError;
 /// assert_eq!(request.headers()["content-type"], "application/json");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(
+    feature = "reqwest-middleware",
+    doc = "\nWith the feature `reqwest-middleware` it is also middleware that adds AET auth to an \
+           existing reqwest client; the whole program (`examples/aet_middleware.rs`, run in CI \
+           against the emulator with the newest reqwest and reqwest-middleware):\n\n```no_run",
+    doc = include_str!("../examples/aet_middleware.rs"),
+    doc = "```"
+)]
 #[derive(Clone)]
 pub struct AetRequestSigner {
     authorization: HeaderValue,

@@ -11,19 +11,11 @@ use crate::{AvananClient, AvananError};
 /// the token is refreshed once and the request re-signed and re-sent (when its body can be
 /// cloned).
 ///
-/// ```no_run
-/// use sigil_avanan::{AvananAuth, AvananClient, SecretKey};
+/// The whole program (`examples/avanan_middleware.rs`, run in CI against the emulator with the
+/// newest reqwest and reqwest-middleware):
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let avanan = AvananClient::builder("US:myapp29", SecretKey::new(b"my_avanan_secret")?).build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-///     .with(AvananAuth::new(avanan))
-///     .build();
-/// let scopes = client
-///     .get("https://smart-api-production-1-us.avanan.net/v1.0/scopes")
-///     .send()
-///     .await?;
-/// # let _ = scopes; Ok(()) }
+/// ```no_run
+#[doc = include_str!("../examples/avanan_middleware.rs")]
 /// ```
 #[derive(Debug, Clone)]
 pub struct AvananAuth {
