@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sigil_client_core::{Answer, Engine, TokenSource};
 use sigil_models::AccessToken;
+use sigil_models::avanan::infinity::API_PREFIX;
 use sigil_models::avanan::{Response, ResponseEnvelope, Scope};
+use sigil_signing::SecretKey;
 use sigil_signing::avanan::AvananSigner;
 use sigil_transport::{EXCERPT_CHARS, HttpResponse, RequestTarget, excerpt};
 
@@ -19,13 +21,39 @@ pub(crate) const AUTH_PATH: &str = "/v1.0/auth";
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
-    pub(crate) auth_target: RequestTarget,
-    pub(crate) app_id: String,
-    /// `x-av-app-id`, checked once (cloning it copies no bytes).
-    pub(crate) app_id_header: http::HeaderValue,
-    pub(crate) signer: AvananSigner,
+    pub(crate) credentials: Credentials,
     pub(crate) date_format: DateFormat,
     pub(crate) tokens: TokenSource<AccessToken, AvananError>,
+}
+
+/// The way in, checked and ready to use.
+pub(crate) enum Credentials {
+    /// `x-av-sig` signed requests, the token from `GET /v1.0/auth`.
+    Signed {
+        auth_target: RequestTarget,
+        app_id: String,
+        /// `x-av-app-id`, checked once (cloning it copies no bytes).
+        app_id_header: http::HeaderValue,
+        signer: AvananSigner,
+    },
+    /// Infinity Portal: the token from `POST /auth/external`, calls under the API prefix.
+    Infinity {
+        auth_target: RequestTarget,
+        client_id: String,
+        access_key: SecretKey,
+        scopes: Option<http::HeaderValue>,
+    },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Signed { app_id, .. } => write!(f, "Signed({app_id}, <redacted>)"),
+            Credentials::Infinity { client_id, .. } => {
+                write!(f, "Infinity({client_id}, <redacted>)")
+            }
+        }
+    }
 }
 
 /// An Avanan client. Cheap to clone; clones share the token cache.
@@ -37,8 +65,28 @@ pub struct AvananClient {
 impl AvananClient {
     /// The target of `path_and_query` on the configured origin, in its wire form; refused
     /// before anything is sent (or any token fetched) when it is not a path on that origin.
+    /// Callers give the same `/v1.0/…` paths in both modes: in the Infinity mode the API
+    /// prefix `/app/hec-api` is put in front (a path that already starts with it is kept).
     pub fn target(&self, path_and_query: &str) -> Result<RequestTarget, AvananError> {
-        Ok(self.inner.engine.target(path_and_query)?)
+        Ok(self.inner.engine.target(&self.api_path(path_and_query))?)
+    }
+
+    /// `path_and_query` as it goes on the wire in this client's mode.
+    pub(crate) fn api_path<'p>(&self, path_and_query: &'p str) -> std::borrow::Cow<'p, str> {
+        let prefixed = path_and_query
+            .strip_prefix(API_PREFIX)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+        match self.inner.credentials {
+            Credentials::Infinity { .. } if !prefixed && path_and_query.starts_with('/') => {
+                std::borrow::Cow::Owned(format!("{API_PREFIX}{path_and_query}"))
+            }
+            _ => std::borrow::Cow::Borrowed(path_and_query),
+        }
+    }
+
+    /// Whether this client uses Check Point Infinity Portal credentials.
+    pub fn is_infinity(&self) -> bool {
+        matches!(self.inner.credentials, Credentials::Infinity { .. })
     }
 
     pub(crate) fn check(response: &HttpResponse) -> Result<(), AvananError> {

@@ -60,7 +60,7 @@ mod pager;
 mod signing;
 mod token;
 
-pub use builder::AvananClientBuilder;
+pub use builder::{AuthMode, AvananClientBuilder};
 pub use client::AvananClient;
 pub use date::DateFormat;
 pub use error::{AvananError, PagingError};

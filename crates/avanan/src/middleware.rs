@@ -38,6 +38,11 @@ impl AvananAuth {
             .map_err(|e: http::uri::InvalidUri| AvananError::InvalidRequest(e.to_string()))?;
         // reqwest's URL is already the wire form: the target is the same bytes.
         let target = self.client.wire_target_of(&uri)?;
+        if target.path_and_query() != uri.path_and_query().map_or("/", |pq| pq.as_str()) {
+            // The Infinity mode puts the API prefix in front of a `/v1.0/…` path.
+            *request.url_mut() = reqwest::Url::parse(&target.uri().to_string())
+                .map_err(|e| AvananError::InvalidRequest(e.to_string()))?;
+        }
         self.client
             .sign_headers(request.headers_mut(), target.path_and_query(), Some(&token))?;
         Ok(token)

@@ -9,7 +9,7 @@ use sigil_signing::avanan::AvananRequest;
 use sigil_transport::{HttpRequest, Origin, RequestTarget, excerpt};
 
 use crate::AvananError;
-use crate::client::AvananClient;
+use crate::client::{AvananClient, Credentials};
 
 /// Characters escaped in one path segment: controls, space, and everything RFC 3986 does not
 /// allow unescaped in a segment.
@@ -69,7 +69,8 @@ impl AvananClient {
 
     /// Puts the five Avanan headers on `headers` for a request whose path and query go on the
     /// wire as `request_string` (`None` token: the `/auth` form, `x-av-token` empty), plus
-    /// `accept` unless set. Token and signature are marked sensitive.
+    /// `accept` unless set; in the Infinity mode, `x-av-req-id`, `Authorization: Bearer` and
+    /// the configured `scopes` instead. Token and signature are marked sensitive.
     pub(crate) fn sign_headers(
         &self,
         headers: &mut http::HeaderMap,
@@ -79,30 +80,16 @@ impl AvananClient {
         let invalid =
             || AvananError::InvalidRequest("a header value holds invalid characters".into());
         let value = |text: &str| http::HeaderValue::from_str(text).map_err(|_| invalid());
-        // The request id and date are signed as the header values hold them (what is sent is
-        // what is signed); the id's text moves into its header without a copy.
-        let req_id = http::HeaderValue::from_maybe_shared(Bytes::from(self.inner.engine.next_id()))
-            .map_err(|_| invalid())?;
-        let date = self
-            .inner
-            .date_format
-            .header_value(self.inner.engine.now())?;
-        let signed_form = match token {
-            None => AvananRequest::Auth,
-            Some(_) => AvananRequest::Request { request_string },
-        };
-        let signature = self.inner.signer.sign(
-            req_id.to_str().map_err(|_| invalid())?,
-            &self.inner.app_id,
-            date.to_str().map_err(|_| invalid())?,
-            signed_form,
-        );
         let sensitive = |text: &str| {
             value(text).map(|mut v| {
                 v.set_sensitive(true);
                 v
             })
         };
+        // The request id is signed as the header value holds it (what is sent is what is
+        // signed); the id's text moves into its header without a copy.
+        let req_id = http::HeaderValue::from_maybe_shared(Bytes::from(self.inner.engine.next_id()))
+            .map_err(|_| invalid())?;
         if !headers.contains_key(http::header::ACCEPT) {
             headers.insert(
                 http::header::ACCEPT,
@@ -112,12 +99,46 @@ impl AvananClient {
         // Names as `HeaderName`s from static text: a `&str` name that is not a standard
         // header would be copied to the heap on every insert.
         let name = http::HeaderName::from_static;
+        let (app_id, app_id_header, signer) = match &self.inner.credentials {
+            Credentials::Signed {
+                app_id,
+                app_id_header,
+                signer,
+                ..
+            } => (app_id, app_id_header, signer),
+            Credentials::Infinity { scopes, .. } => {
+                // Infinity Portal: a bearer token and a fresh request id; nothing is signed.
+                headers.insert(name(headers::REQ_ID), req_id);
+                if let Some(token) = token {
+                    let bearer = format!("Bearer {}", token.expose());
+                    headers.insert(http::header::AUTHORIZATION, sensitive(&bearer)?);
+                }
+                if let Some(scopes) = scopes {
+                    headers.insert(name(headers::SCOPES), scopes.clone());
+                }
+                return Ok(());
+            }
+        };
+        let date = self
+            .inner
+            .date_format
+            .header_value(self.inner.engine.now())?;
+        let signed_form = match token {
+            None => AvananRequest::Auth,
+            Some(_) => AvananRequest::Request { request_string },
+        };
+        let signature = signer.sign(
+            req_id.to_str().map_err(|_| invalid())?,
+            app_id,
+            date.to_str().map_err(|_| invalid())?,
+            signed_form,
+        );
         headers.insert(name(headers::REQ_ID), req_id);
         headers.insert(
             name(headers::TOKEN),
             sensitive(token.map_or("", AccessToken::expose))?,
         );
-        headers.insert(name(headers::APP_ID), self.inner.app_id_header.clone());
+        headers.insert(name(headers::APP_ID), app_id_header.clone());
         headers.insert(name(headers::DATE), date);
         headers.insert(name(headers::SIG), sensitive(signature.as_str())?);
         Ok(())
@@ -153,7 +174,18 @@ impl AvananClient {
     /// is taken as on it).
     pub(crate) fn wire_target_of(&self, uri: &http::Uri) -> Result<RequestTarget, AvananError> {
         let Some((scheme, authority)) = uri.scheme_str().zip(uri.authority()) else {
-            // A bare path (anything else half absolute is refused there).
+            // A bare path (anything else half absolute is refused there), under the API
+            // prefix in the Infinity mode.
+            if self.is_infinity() {
+                let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+                let prefixed: http::Uri =
+                    self.api_path(path_and_query)
+                        .parse()
+                        .map_err(|e: http::uri::InvalidUri| {
+                            AvananError::InvalidRequest(e.to_string())
+                        })?;
+                return Ok(RequestTarget::from_uri(&prefixed)?);
+            }
             return Ok(RequestTarget::from_uri(uri)?);
         };
         let origin = Origin::parse(&format!("{scheme}://{authority}"))?;
@@ -164,6 +196,6 @@ impl AvananClient {
         }
         // The configured origin, already parsed: only the path and query are left to check.
         let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
-        Ok(self.inner.engine.target(path_and_query)?)
+        self.target(path_and_query)
     }
 }

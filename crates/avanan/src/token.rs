@@ -8,14 +8,62 @@ use base64::Engine as _;
 use bytes::Bytes;
 use sigil_client_core::{FetchedToken, TokenLoad, detached_loader};
 use sigil_models::AccessToken;
-use sigil_transport::{Deadline, excerpt, response_date};
+use sigil_models::avanan::infinity::{self, ExternalAuthRequest, ExternalAuthResponse};
+use sigil_signing::SecretKey;
+use sigil_transport::{Deadline, EXCERPT_CHARS, RequestTarget, excerpt, response_date};
+use zeroize::Zeroizing;
 
 use crate::AvananError;
-use crate::client::AvananClient;
+use crate::client::{AvananClient, Credentials};
 
 /// How long a token is assumed valid when it declares no `exp` claim (the document: one
 /// hour).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// How long an Infinity token is assumed valid when `/auth/external` declares no
+/// `expiresIn`: 30 minutes, what public clients assume.
+const INFINITY_DEFAULT_LIFETIME: Duration = Duration::from_secs(1800);
+
+/// The longest lifetime believed from `expiresIn` (one day): a larger figure is taken as
+/// this.
+const INFINITY_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The lifetime `/auth/external` declares in `expiresIn` (seconds, as a number or a numeric
+/// string): absent or null → 30 minutes; zero, negative or unreadable → zero (expired on
+/// arrival); at most one day.
+fn declared_lifetime(expires_in: Option<&serde_json::Value>) -> Duration {
+    use serde_json::Value;
+    let seconds = match expires_in {
+        None | Some(Value::Null) => return INFINITY_DEFAULT_LIFETIME,
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    };
+    match seconds {
+        Some(s) if s.is_finite() && s > 0.0 => {
+            Duration::from_secs_f64(s.min(INFINITY_MAX_LIFETIME.as_secs_f64()))
+        }
+        _ => Duration::ZERO,
+    }
+}
+
+/// Checks an Infinity bearer token: non-empty, at most [`MAX_TOKEN_LEN`] bytes, visible
+/// ASCII without spaces (it goes into `Authorization: Bearer`). A wrong one is never quoted.
+fn checked_bearer(token: &str) -> Result<&str, AvananError> {
+    let token = token.trim();
+    let fine = !token.is_empty()
+        && token.len() <= MAX_TOKEN_LEN
+        && token.bytes().all(|b| b.is_ascii_graphic());
+    if fine {
+        Ok(token)
+    } else {
+        Err(AvananError::Decode(format!(
+            "{} answered no usable token ({} bytes)",
+            infinity::AUTH_PATH,
+            token.len()
+        )))
+    }
+}
 
 /// The longest token accepted from `/v1.0/auth` (8 KiB).
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -126,24 +174,42 @@ fn jwt_lifetime(jwt: &str, server_now: SystemTime) -> Option<Duration> {
 }
 
 impl AvananClient {
-    /// `GET /v1.0/auth` now (no cache), within one operation deadline.
+    /// A new token now (no cache), within one operation deadline: `GET /v1.0/auth` in the
+    /// signed mode, `POST /auth/external` in the Infinity mode.
     pub async fn auth(&self) -> Result<AuthToken, AvananError> {
         let deadline = self.inner.engine.deadline();
         deadline.within(self.auth_within(deadline)).await
     }
 
     async fn auth_within(&self, deadline: Deadline) -> Result<AuthToken, AvananError> {
+        match &self.inner.credentials {
+            Credentials::Signed { auth_target, .. } => {
+                self.signed_auth_within(deadline, auth_target).await
+            }
+            Credentials::Infinity {
+                auth_target,
+                client_id,
+                access_key,
+                ..
+            } => {
+                self.external_auth_within(deadline, auth_target, client_id, access_key)
+                    .await
+            }
+        }
+    }
+
+    /// The signed scheme: `GET /v1.0/auth`, the JWT in the body.
+    async fn signed_auth_within(
+        &self,
+        deadline: Deadline,
+        auth_target: &RequestTarget,
+    ) -> Result<AuthToken, AvananError> {
         let fetched_at = self.inner.engine.now();
         let response = self
             .inner
             .engine
             .send(deadline, || {
-                self.sign(
-                    http::Method::GET,
-                    &self.inner.auth_target,
-                    None,
-                    Bytes::new(),
-                )
+                self.sign(http::Method::GET, auth_target, None, Bytes::new())
             })
             .await?;
         Self::check(&response)?;
@@ -152,6 +218,85 @@ impl AvananClient {
         let lifetime = jwt_lifetime(text, server_now).unwrap_or(DEFAULT_TOKEN_LIFETIME);
         Ok(AuthToken {
             token: AccessToken::new(text),
+            lifetime,
+            expires_at: fetched_at.checked_add(lifetime).unwrap_or(fetched_at),
+        })
+    }
+
+    /// Infinity Portal: `POST /auth/external` with the client id and access key; the token and
+    /// its `expiresIn` from the JSON answer. `success: false` or a non-2xx status is a
+    /// failure; its message is quoted short, never the access key.
+    async fn external_auth_within(
+        &self,
+        deadline: Deadline,
+        auth_target: &RequestTarget,
+        client_id: &str,
+        access_key: &SecretKey,
+    ) -> Result<AuthToken, AvananError> {
+        let key = std::str::from_utf8(access_key.expose_secret())
+            .map_err(|_| AvananError::Config("the access key is not UTF-8 text".into()))?;
+        let body = Zeroizing::new(
+            serde_json::to_vec(&ExternalAuthRequest {
+                client_id,
+                access_key: key,
+            })
+            .map_err(|e| AvananError::InvalidRequest(format!("serialising the body: {e}")))?,
+        );
+        let fetched_at = self.inner.engine.now();
+        let response = self
+            .inner
+            .engine
+            .send(deadline, || {
+                let mut request = http::Request::new(Bytes::copy_from_slice(&body));
+                *request.method_mut() = http::Method::POST;
+                *request.uri_mut() = auth_target.uri().clone();
+                let headers = request.headers_mut();
+                let json = http::HeaderValue::from_static("application/json");
+                headers.insert(http::header::CONTENT_TYPE, json.clone());
+                headers.insert(http::header::ACCEPT, json);
+                Ok::<_, AvananError>(request)
+            })
+            .await?;
+        let status = response.status();
+        let answer = serde_json::from_slice::<ExternalAuthResponse>(response.body()).ok();
+        let hide = |text: &str| excerpt(text.replace(key, "<redacted>").as_bytes(), EXCERPT_CHARS);
+        let succeeded = answer.as_ref().is_some_and(|a| a.success);
+        if !status.is_success() || !succeeded {
+            let text = match answer.as_ref().and_then(|a| a.message.as_deref()) {
+                Some(message) => hide(message),
+                None => hide(&String::from_utf8_lossy(response.body())),
+            };
+            let text = Some(text).filter(|t| !t.is_empty());
+            return Err(match status.as_u16() {
+                401 | 403 => AvananError::Unauthorized {
+                    status: status.as_u16(),
+                    text,
+                },
+                code if (200..300).contains(&code) && answer.is_some() => {
+                    AvananError::Unauthorized { status: code, text }
+                }
+                code if (200..300).contains(&code) => AvananError::Decode(format!(
+                    "{} did not answer with JSON: {}",
+                    infinity::AUTH_PATH,
+                    text.unwrap_or_default()
+                )),
+                code => AvananError::Api {
+                    status: code,
+                    envelope: None,
+                    raw: text.unwrap_or_default(),
+                },
+            });
+        }
+        let data = answer.and_then(|a| a.data).ok_or_else(|| {
+            AvananError::Decode(format!(
+                "{} answered success without data",
+                infinity::AUTH_PATH
+            ))
+        })?;
+        let token = checked_bearer(data.token.as_deref().unwrap_or(""))?;
+        let lifetime = declared_lifetime(data.expires_in.as_ref());
+        Ok(AuthToken {
+            token: AccessToken::new(token),
             lifetime,
             expires_at: fetched_at.checked_add(lifetime).unwrap_or(fetched_at),
         })

@@ -30,6 +30,9 @@ pub(crate) struct EmulatorArgs {
     /// One more Avanan account, APP_ID=SECRET (repeatable).
     #[arg(long, value_name = "ID=S")]
     avanan_account: Vec<Credential>,
+    /// One more Avanan Infinity Portal account, CLIENT_ID=ACCESS_KEY (repeatable).
+    #[arg(long, value_name = "CLIENT_ID=ACCESS_KEY")]
+    avanan_infinity_account: Vec<Credential>,
     /// IDV regions (ISO 3166-1 alpha-3, upper case, e.g. PHL) to support besides IDN
     /// (repeatable).
     #[arg(long, value_name = "ISO3", value_parser = parse_iso3)]
@@ -182,6 +185,9 @@ pub(crate) fn config(args: &EmulatorArgs) -> EmulatorConfig {
     config
         .avanan_accounts
         .extend(args.avanan_account.iter().cloned());
+    config
+        .avanan_infinity_accounts
+        .extend(args.avanan_infinity_account.iter().cloned());
     config.idv_regions.extend(args.idv_region.iter().cloned());
     config.faults = Faults {
         seed: args.fault_seed,

@@ -99,6 +99,8 @@ enum Command {
             "           access key disabledaccesskey   secret key disabledsecretkey (answers ACCOUNT_DISABLED)\n",
             "  AET      token aet-sample-token         secret aet-sample-secret\n",
             "  Avanan   app id US:myapp29              secret my_avanan_secret\n",
+            "  Avanan Infinity Portal (POST /auth/external, then /app/hec-api/v1.0/...):\n",
+            "           client id 5a1e6f0c2b3d4e8f9a0b1c2d3e4f5a6b  access key f0e1d2c3b4a5968778695a4b3c2d1e0f\n",
             "\nExamples:\n  sigil emulator --addr 127.0.0.1:8080\n  sigil emulator --addr localhost:0\n  sigil emulator --fault-error-rate 0.2 --fault-scope avanan --fault-seed 7\n  sigil emulator --clock-offset -10m --token-lifetime 30s --idv-region PHL"
         )
     )]

@@ -420,6 +420,7 @@ fn emulator_help_lists_every_built_in_account() {
         sigil_emulator::SAMPLE_ADVANCE_DISABLED,
         sigil_emulator::SAMPLE_AET,
         sigil_emulator::SAMPLE_AVANAN,
+        sigil_emulator::SAMPLE_AVANAN_INFINITY,
     ] {
         assert!(help.contains(id) && help.contains(secret), "{id}: {help}");
     }

@@ -29,8 +29,8 @@ impl fmt::Debug for AdvanceAccount {
     }
 }
 
-/// An id and its secret: AET `TOKEN=SECRET`, Avanan `APP_ID=SECRET`, ADVANCE
-/// `ACCESS_KEY=SECRET_KEY`.
+/// An id and its secret: AET `TOKEN=SECRET`, Avanan `APP_ID=SECRET`, Avanan Infinity
+/// `CLIENT_ID=ACCESS_KEY`, ADVANCE `ACCESS_KEY=SECRET_KEY`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
     /// The public part (token, app id, access key).
@@ -104,6 +104,9 @@ pub struct EmulatorConfig {
     pub aet_accounts: Vec<Credential>,
     /// Avanan application ids and their secrets.
     pub avanan_accounts: Vec<Credential>,
+    /// Avanan Infinity Portal accounts: client ids and their access keys
+    /// (`POST /auth/external`, then `/app/hec-api/v1.0/…` with a bearer token).
+    pub avanan_infinity_accounts: Vec<Credential>,
     /// IDV regions (ISO 3166-1 alpha-3) `generate-url` accepts; others get `REGION_WRONG`.
     pub idv_regions: Vec<String>,
     /// Accepted clock difference for ADVANCE timestamps, AET timestamps and Avanan dates
@@ -205,6 +208,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("advance_accounts", &self.advance_accounts)
             .field("aet_accounts", &self.aet_accounts)
             .field("avanan_accounts", &self.avanan_accounts)
+            .field("avanan_infinity_accounts", &self.avanan_infinity_accounts)
             .field("idv_regions", &self.idv_regions)
             .field("time_window", &self.time_window)
             .field("event_cursors", &self.event_cursors)
@@ -228,6 +232,12 @@ pub const SAMPLE_ADVANCE_DISABLED: (&str, &str) = ("disabledaccesskey", "disable
 pub const SAMPLE_AET: (&str, &str) = ("aet-sample-token", "aet-sample-secret");
 /// The Avanan sample pair (the secret per the errata).
 pub const SAMPLE_AVANAN: (&str, &str) = ("US:myapp29", "my_avanan_secret");
+/// The Avanan Infinity Portal sample pair, client id and access key (no document has one;
+/// this one is sigil's, shaped like a portal key: 32 hex digits each).
+pub const SAMPLE_AVANAN_INFINITY: (&str, &str) = (
+    "5a1e6f0c2b3d4e8f9a0b1c2d3e4f5a6b",
+    "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+);
 
 impl Default for EmulatorConfig {
     /// The documents' sample credentials, the token document's own example pair, `IDN` only,
@@ -251,6 +261,7 @@ impl Default for EmulatorConfig {
             ],
             aet_accounts: vec![credential(SAMPLE_AET)],
             avanan_accounts: vec![credential(SAMPLE_AVANAN)],
+            avanan_infinity_accounts: vec![credential(SAMPLE_AVANAN_INFINITY)],
             idv_regions: vec!["IDN".to_owned()],
             time_window: Duration::from_secs(300),
             seed: None,

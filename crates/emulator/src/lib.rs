@@ -45,7 +45,7 @@ use tokio::task::JoinHandle;
 pub use advance::outcome::IdvOutcome;
 pub use config::{
     AdvanceAccount, Credential, CredentialParseError, EmulatorConfig, EventCursors, Limits,
-    SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN,
+    SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET, SAMPLE_AVANAN, SAMPLE_AVANAN_INFINITY,
 };
 pub use http::faults::Faults;
 pub use state::Metrics;

@@ -17,7 +17,10 @@ pub(crate) enum Vendor {
 impl Vendor {
     /// The vendor of an API path; `None` for the emulator's own pages and control routes.
     pub(crate) fn of(path: &str) -> Option<Vendor> {
-        if path.starts_with("/v1.0/") {
+        if path.starts_with("/v1.0/")
+            || path.starts_with(crate::avanan::infinity::PREFIX)
+            || path == crate::avanan::infinity::AUTH_PATH
+        {
             Some(Vendor::Avanan)
         } else if ["/v2/", "/v3/", "/v4/"].iter().any(|p| path.starts_with(p)) {
             Some(Vendor::Aet)
@@ -80,6 +83,8 @@ mod tests {
         );
         assert_eq!(Vendor::of("/v3/users"), Some(Vendor::Aet));
         assert_eq!(Vendor::of("/v1.0/scopes"), Some(Vendor::Avanan));
+        assert_eq!(Vendor::of("/app/hec-api/v1.0/scopes"), Some(Vendor::Avanan));
+        assert_eq!(Vendor::of("/auth/external"), Some(Vendor::Avanan));
         assert_eq!(Vendor::of("/_emulator/metrics"), None);
         assert_eq!(Vendor::of("/h5-idv/"), None);
     }

@@ -18,6 +18,8 @@ pub mod headers {
     pub const DATE: &str = "x-av-date";
     /// The signature.
     pub const SIG: &str = "x-av-sig";
+    /// Infinity Portal mode: the comma-separated scopes a multi-tenant key acts for.
+    pub const SCOPES: &str = "scopes";
 }
 
 /// The seven regions (base `https://<host>/v1.0/`).
@@ -88,6 +90,137 @@ impl Region {
     /// The origin, `https://<host>`.
     pub fn origin(self) -> String {
         format!("https://{}", self.host())
+    }
+
+    /// The region's Check Point Infinity Portal gateway (the second way into the same API;
+    /// see [`infinity`]).
+    pub const fn infinity_host(self) -> &'static str {
+        match self {
+            Region::Us => "cloudinfra-gw-us.portal.checkpoint.com",
+            Region::Eu => "cloudinfra-gw.portal.checkpoint.com",
+            Region::Au => "cloudinfra-gw.ap.portal.checkpoint.com",
+            Region::Ca => "cloudinfra-gw.ca.portal.checkpoint.com",
+            Region::Uk => "cloudinfra-gw.uk.portal.checkpoint.com",
+            Region::In => "cloudinfra-gw.in.portal.checkpoint.com",
+            Region::Uae => "cloudinfra-gw.me.portal.checkpoint.com",
+        }
+    }
+
+    /// The Infinity gateway's origin, `https://<gateway>`.
+    pub fn infinity_origin(self) -> String {
+        format!("https://{}", self.infinity_host())
+    }
+}
+
+/// Check Point Infinity Portal mode: a client id and an access key exchanged at
+/// `POST /auth/external` for a bearer token; the API under [`API_PREFIX`](infinity::API_PREFIX)
+/// with `Authorization: Bearer`, nothing signed.
+pub mod infinity {
+    use core::fmt;
+
+    use serde::{Deserialize, Serialize};
+
+    /// The token route on the gateway.
+    pub const AUTH_PATH: &str = "/auth/external";
+    /// What goes before the `/v1.0/…` path of every call on the gateway.
+    pub const API_PREFIX: &str = "/app/hec-api";
+
+    /// Whether `host` is a Check Point Infinity gateway, anchored as careful integrations
+    /// check it: the host ends in `.portal.checkpoint.com` and its first label starts with
+    /// `cloudinfra`. Case-insensitive; a trailing dot and a port are ignored. Never a substring
+    /// test: `cloudinfra.evil.example` and `cloudinfra-gw.portal.checkpoint.com.evil.example`
+    /// are not gateways.
+    ///
+    /// ```
+    /// use sigil_models::avanan::infinity::is_gateway_host;
+    /// assert!(is_gateway_host("cloudinfra-gw-us.portal.checkpoint.com"));
+    /// assert!(is_gateway_host("CloudInfra-GW.ap.portal.checkpoint.com:443"));
+    /// assert!(!is_gateway_host("cloudinfra.evil.example"));
+    /// assert!(!is_gateway_host("evil-cloudinfra.portal.checkpoint.com"));
+    /// assert!(!is_gateway_host("smart-api-production-1-us.avanan.net"));
+    /// ```
+    pub fn is_gateway_host(host: &str) -> bool {
+        const SUFFIX: &str = ".portal.checkpoint.com";
+        let host = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+        let Some(rest) = host.strip_suffix(SUFFIX) else {
+            return false;
+        };
+        let first = rest.split('.').next().unwrap_or("");
+        first.starts_with("cloudinfra")
+            && rest.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    }
+
+    /// The body of `POST /auth/external`. Its `Debug` hides the access key.
+    #[derive(Clone, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ExternalAuthRequest<'a> {
+        /// The client id.
+        pub client_id: &'a str,
+        /// The access key (a secret).
+        pub access_key: &'a str,
+    }
+
+    impl fmt::Debug for ExternalAuthRequest<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ExternalAuthRequest")
+                .field("client_id", &self.client_id)
+                .field("access_key", &"<redacted>")
+                .finish()
+        }
+    }
+
+    /// The answer of `POST /auth/external`: `success` and, on success, `data`.
+    #[derive(Clone, Deserialize)]
+    pub struct ExternalAuthResponse {
+        /// Whether the exchange succeeded (`false` is a failure whatever the status).
+        #[serde(default)]
+        pub success: bool,
+        /// The token and its lifetime.
+        #[serde(default)]
+        pub data: Option<ExternalAuthData>,
+        /// A message, on failure.
+        #[serde(default)]
+        pub message: Option<String>,
+    }
+
+    /// `data` of a successful `POST /auth/external`. Its `Debug` hides the token.
+    #[derive(Clone, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ExternalAuthData {
+        /// The bearer token.
+        #[serde(default)]
+        pub token: Option<String>,
+        /// Its lifetime in seconds, as the server declares it.
+        #[serde(default)]
+        pub expires_in: Option<serde_json::Value>,
+    }
+
+    impl fmt::Debug for ExternalAuthResponse {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ExternalAuthResponse")
+                .field("success", &self.success)
+                .field("data", &self.data)
+                .field("message", &self.message)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for ExternalAuthData {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ExternalAuthData")
+                .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+                .field("expires_in", &self.expires_in)
+                .finish()
+        }
     }
 }
 

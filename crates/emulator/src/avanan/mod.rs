@@ -17,6 +17,7 @@ use crate::config::Credential;
 use crate::state::{State, ct_eq};
 
 pub(crate) mod events;
+pub(crate) mod infinity;
 
 type Shared = Arc<State>;
 
@@ -30,9 +31,10 @@ pub(crate) fn routes() -> Router<Shared> {
     Router::new()
         .route("/v1.0/auth", any(auth))
         .route("/v1.0/{*rest}", any(api))
+        .merge(infinity::routes())
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -62,7 +64,7 @@ fn envelope(
 }
 
 /// An error answer: `status` and the envelope with it as `responseCode`, no records.
-fn failure(
+pub(super) fn failure(
     state: &State,
     route: &str,
     request_id: &str,
@@ -184,13 +186,7 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
-    let route = if path == "/v1.0/scopes" {
-        "avanan.scopes"
-    } else if path == "/v1.0/event/query" {
-        "avanan.event.query"
-    } else {
-        "avanan.other"
-    };
+    let route = route_of("avanan", &path);
     let (account, req_id, date) = match common_checks(&state, &headers) {
         Ok(ok) => ok,
         Err(reason) => return refuse(&state, route, &headers, &reason),
@@ -211,21 +207,47 @@ async fn api(
     let Some(account) = signed_by(account, &req_id, &date, Some(request_string), &headers) else {
         return refuse(&state, route, &headers, BAD_SIGNATURE);
     };
+    let customer = customer_of(&account.id);
+    serve(&state, route, &method, &path, &body, &req_id, customer)
+}
+
+/// The route name of `path` (`/v1.0/…`) in the metrics, under `family`.
+pub(super) fn route_of(family: &'static str, path: &str) -> &'static str {
+    match (family, path) {
+        ("avanan", "/v1.0/scopes") => "avanan.scopes",
+        ("avanan", "/v1.0/event/query") => "avanan.event.query",
+        ("avanan", _) => "avanan.other",
+        (_, "/v1.0/scopes") => "avanan.infinity.scopes",
+        (_, "/v1.0/event/query") => "avanan.infinity.event.query",
+        _ => "avanan.infinity.other",
+    }
+}
+
+/// The API behind either way in, once the caller is authenticated: `path` is the
+/// `/v1.0/…` path, `customer` the account's customer.
+pub(super) fn serve(
+    state: &State,
+    route: &str,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+    req_id: &str,
+    customer: &str,
+) -> Response {
     let ok = |data: Vec<Value>, scroll: &str| {
         state.record(route, "200");
         // The live service answers a success with an empty responseText.
         let total = data.len();
-        Json(envelope(&req_id, 200, "", data, total, scroll)).into_response()
+        Json(envelope(req_id, 200, "", data, total, scroll)).into_response()
     };
-    let customer = customer_of(&account.id);
     let scope = format!("{FARM}:{customer}");
-    match (method, path.as_str()) {
+    match (method.clone(), path) {
         (Method::GET, "/v1.0/scopes") => ok(vec![json!(scope)], ""),
         (Method::POST, "/v1.0/event/query") => match state.avanan_events.query(
             &state.config,
             state.now_ms(),
             || format!("{}{}", state.hex_id(), state.hex_id()),
-            &body,
+            body,
             &scope,
         ) {
             Ok(page) => {
@@ -236,7 +258,7 @@ async fn api(
                     .collect();
                 state.record(route, "200");
                 Json(envelope(
-                    &req_id,
+                    req_id,
                     200,
                     "",
                     records,
@@ -247,17 +269,17 @@ async fn api(
             }
             Err(why) => {
                 let text = format!("Bad Request: {why}");
-                failure(&state, route, &req_id, StatusCode::BAD_REQUEST, &text)
+                failure(state, route, req_id, StatusCode::BAD_REQUEST, &text)
             }
         },
         (Method::GET, p) if p.starts_with("/v1.0/event/") => {
             let id = p.trim_start_matches("/v1.0/event/");
             match state.avanan_events.find(id) {
                 Some(record) => ok(vec![answered(record.clone(), customer)], ""),
-                None => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
+                None => failure(state, route, req_id, StatusCode::NOT_FOUND, "Not Found"),
             }
         }
-        _ => failure(&state, route, &req_id, StatusCode::NOT_FOUND, "Not Found"),
+        _ => failure(state, route, req_id, StatusCode::NOT_FOUND, "Not Found"),
     }
 }
 
@@ -272,6 +294,6 @@ fn answered(mut record: Value, customer: &str) -> Value {
 }
 
 /// `US:myapp29` → `myapp29`.
-fn customer_of(app_id: &str) -> &str {
+pub(super) fn customer_of(app_id: &str) -> &str {
     app_id.split_once(':').map_or(app_id, |(_, c)| c)
 }
