@@ -375,10 +375,20 @@ pub(crate) async fn run_aet(cmd: AetCommand) -> Result<String, CliError> {
 
 /// Avanan credentials and where to send them.
 #[derive(Debug, Args)]
+#[group(id = "avanan_way_in", required = true, multiple = false, args = ["app_id", "client_id"])]
 pub(crate) struct AvananConnection {
-    /// The application id, e.g. US:myapp29.
+    /// The application id, e.g. US:myapp29 (the signed scheme; --secret-key is its secret).
     #[arg(long, value_name = "ID")]
-    app_id: String,
+    app_id: Option<String>,
+    /// A Check Point Infinity Portal client id instead of an application id: --secret-key is
+    /// then its access key, the token comes from POST /auth/external and calls go to the
+    /// region's Infinity gateway under /app/hec-api.
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// With --client-id: the scopes header (comma-separated farm:customer pairs) for keys
+    /// that act for several tenants.
+    #[arg(long, value_name = "SCOPES", conflicts_with = "app_id")]
+    scopes: Option<String>,
     #[command(flatten)]
     secret: SecretArg,
     /// The region: US, EU, AU, CA, UK, IN or UAE.
@@ -394,15 +404,29 @@ pub(crate) struct AvananConnection {
 
 impl AvananConnection {
     fn url(&self) -> String {
-        self.base_url
-            .clone()
-            .unwrap_or_else(|| self.region.origin())
+        self.base_url.clone().unwrap_or_else(|| {
+            if self.client_id.is_some() {
+                self.region.infinity_origin()
+            } else {
+                self.region.origin()
+            }
+        })
     }
 
     fn client(&self) -> Result<AvananClient, CliError> {
-        let mut builder = AvananClient::builder(self.app_id.clone(), self.secret.resolve()?)
-            .region(self.region)
-            .timeouts(timeouts(self.timeout));
+        let secret = self.secret.resolve()?;
+        let mut builder = match (&self.client_id, &self.app_id) {
+            (Some(client_id), _) => {
+                let builder = AvananClient::infinity_builder(client_id.clone(), secret);
+                match &self.scopes {
+                    Some(scopes) => builder.scopes(scopes.clone()),
+                    None => builder,
+                }
+            }
+            (None, app_id) => AvananClient::builder(app_id.clone().unwrap_or_default(), secret),
+        }
+        .region(self.region)
+        .timeouts(timeouts(self.timeout));
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }
@@ -412,17 +436,19 @@ impl AvananConnection {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AvananCommand {
-    /// Get an access token from /v1.0/auth: prints {"token":…}.
+    /// Get an access token (signed /v1.0/auth, or with --client-id the Infinity Portal's
+    /// POST /auth/external): prints {"token":…}.
     #[command(
-        after_help = "Examples:\n  sigil avanan token --app-id US:myapp29 --secret-key - < secret.txt\n  sigil avanan token --app-id US:myapp29 --secret-key my_avanan_secret --base-url http://127.0.0.1:8080"
+        after_help = "Examples:\n  sigil avanan token --app-id US:myapp29 --secret-key - < secret.txt\n  sigil avanan token --app-id US:myapp29 --secret-key my_avanan_secret --base-url http://127.0.0.1:8080\n  sigil avanan token --client-id CLIENT_ID --secret-key - --region EU < access-key.txt\n  sigil avanan token --client-id 5a1e6f0c2b3d4e8f9a0b1c2d3e4f5a6b --secret-key f0e1d2c3b4a5968778695a4b3c2d1e0f --base-url http://127.0.0.1:8080"
     )]
     Token {
         #[command(flatten)]
         connection: AvananConnection,
     },
-    /// Send one signed request (after getting a token); prints the JSON answer.
+    /// Send one request (after getting a token), signed or with --client-id as a bearer
+    /// call under /app/hec-api; the same /v1.0/… paths either way; prints the JSON answer.
     #[command(
-        after_help = "Examples:\n  sigil avanan request --app-id US:myapp29 --secret-key S --method GET --path /v1.0/scopes\n  sigil avanan request --app-id US:myapp29 --secret-key S --method POST --path /v1.0/event/query \\\n    --body '{\"requestData\":{\"eventTypes\":[\"phishing\"]}}'"
+        after_help = "Examples:\n  sigil avanan request --app-id US:myapp29 --secret-key S --method GET --path /v1.0/scopes\n  sigil avanan request --client-id CLIENT_ID --secret-key - --method GET --path /v1.0/scopes < access-key.txt\n  sigil avanan request --app-id US:myapp29 --secret-key S --method POST --path /v1.0/event/query \\\n    --body '{\"requestData\":{\"eventTypes\":[\"phishing\"]}}'"
     )]
     Request {
         #[command(flatten)]

@@ -391,3 +391,106 @@ fn verbosity_shows_the_token_cache_and_attempts_at_vv() {
     assert!(debug.contains("attempt answered"), "{debug}");
     assert!(!debug.contains("my_avanan_secret"), "{debug}");
 }
+
+#[test]
+fn avanan_commands_in_the_infinity_mode() {
+    let emu = emulator_with(&["--avanan-infinity-account", "my-client=my-access-key"]);
+    let base = emu.1.as_str();
+    // The access key through standard input, as any other secret.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args([
+            "avanan",
+            "token",
+            "--client-id",
+            "my-client",
+            "--secret-key",
+            "-",
+            "--base-url",
+            base,
+        ])
+        .env_remove("SIGIL_SECRET_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"my-access-key\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(token["token"].as_str().unwrap().split('.').count(), 3);
+
+    // The same /v1.0/ path as the signed mode.
+    let (code, scopes, err) = sigil(&[
+        "avanan",
+        "request",
+        "--client-id",
+        "my-client",
+        "--secret-key",
+        "my-access-key",
+        "--method",
+        "GET",
+        "--path",
+        "/v1.0/scopes",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(
+        (code, scopes["responseData"][0].as_str()),
+        (0, Some("mt-rnd-ng-1:my-client")),
+        "{err}"
+    );
+
+    // A wrong access key: the vendor's refusal (exit 1), the key not echoed.
+    let (code, _, err) = sigil(&[
+        "avanan",
+        "token",
+        "--client-id",
+        "my-client",
+        "--secret-key",
+        "not-the-key",
+        "--base-url",
+        base,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("401") && !err.contains("not-the-key"), "{err}");
+
+    // Exactly one of --app-id and --client-id; --scopes only with --client-id.
+    for args in [
+        &["avanan", "token", "--secret-key", "k", "--base-url", base][..],
+        &[
+            "avanan",
+            "token",
+            "--app-id",
+            "US:a",
+            "--client-id",
+            "c",
+            "--secret-key",
+            "k",
+        ],
+        &[
+            "avanan",
+            "token",
+            "--app-id",
+            "US:a",
+            "--scopes",
+            "f:c",
+            "--secret-key",
+            "k",
+        ],
+    ] {
+        let (code, _, err) = sigil(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}
