@@ -12,7 +12,7 @@ use sigil_avanan::{AvananClient, AvananError};
 use sigil_client_core::{Clock, OffsetClock, SystemClock};
 use sigil_emulator::{
     Emulator, EmulatorConfig, IdvOutcome, SAMPLE_ADVANCE, SAMPLE_ADVANCE_DISABLED, SAMPLE_AET,
-    SAMPLE_AVANAN,
+    SAMPLE_AVANAN, SAMPLE_AVANAN_INFINITY,
 };
 use sigil_models::advance::{PeriodSeconds, Region};
 use sigil_models::avanan::EventQuery;
@@ -125,6 +125,7 @@ pub(crate) async fn run(json: bool) -> Result<String, CliError> {
     advance_flows(&mut report, &emulator, &base).await;
     aet_flows(&mut report, &base).await;
     avanan_flows(&mut report, &base).await;
+    avanan_infinity_flow(&mut report, &base).await;
     rejections(&mut report, &base).await;
 
     report.section("Emulator metrics");
@@ -434,6 +435,56 @@ async fn avanan_flows(report: &mut Report, base: &str) {
         .await;
 }
 
+async fn avanan_infinity_flow(report: &mut Report, base: &str) {
+    report.section("Avanan through Infinity Portal: /auth/external and bearer calls");
+    let built = secret(SAMPLE_AVANAN_INFINITY.1).and_then(|s| {
+        AvananClient::infinity_builder(SAMPLE_AVANAN_INFINITY.0, s)
+            .base_url(base)
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    let client = match built {
+        Ok(c) => c,
+        Err(e) => {
+            report
+                .step("build the Infinity client", async { Err(e) })
+                .await;
+            return;
+        }
+    };
+    report
+        .step("POST /auth/external", async {
+            let t = client.auth().await.map_err(|e| e.to_string())?;
+            Ok(format!(
+                "bearer {} for {} s",
+                peek(t.token.expose()),
+                t.lifetime.as_secs()
+            ))
+        })
+        .await;
+    report
+        .step("GET /app/hec-api/v1.0/scopes, then every event", async {
+            let scopes = client.scopes().await.map_err(|e| e.to_string())?;
+            let events = client
+                .events(EventQuery {
+                    page_size: Some(10),
+                    ..EventQuery::default()
+                })
+                .collect_all()
+                .await
+                .map_err(|e| e.to_string())?;
+            if events.is_empty() {
+                return Err("no events".into());
+            }
+            Ok(format!(
+                "scope {}, {} events",
+                scopes.first().map_or("?", |s| s.as_str()),
+                events.len()
+            ))
+        })
+        .await;
+}
+
 async fn rejections(report: &mut Report, base: &str) {
     report.section("Rejected requests (each must fail the documented way)");
     report
@@ -540,6 +591,21 @@ async fn rejections(report: &mut Report, base: &str) {
                 .base_url(base)
                 .build()
                 .map_err(|e| e.to_string())?;
+            match client.auth().await {
+                Err(e @ AvananError::Unauthorized { status: 401, .. }) => {
+                    Ok(format!("rejected: {e}"))
+                }
+                other => Err(format!("{other:?}")),
+            }
+        })
+        .await;
+    report
+        .step("Avanan Infinity with a wrong access key", async {
+            let client =
+                AvananClient::infinity_builder(SAMPLE_AVANAN_INFINITY.0, secret("not-the-key")?)
+                    .base_url(base)
+                    .build()
+                    .map_err(|e| e.to_string())?;
             match client.auth().await {
                 Err(e @ AvananError::Unauthorized { status: 401, .. }) => {
                     Ok(format!("rejected: {e}"))
