@@ -9,6 +9,10 @@
 //! * [`AvananClient::scopes`] and [`AvananClient::events`]: `/v1.0/scopes` and a
 //!   [`EventPager`] over `/v1.0/event/query` that pages as the live service does (`pageSize`
 //!   honoured, one `scrollId` that may stay the same for a whole walk).
+//! * Two ways in ([`AuthMode`]): the signed scheme above ([`AvananClient::builder`]), or
+//!   Check Point Infinity Portal keys ([`AvananClient::infinity_builder`]: a bearer token from
+//!   `POST /auth/external`, calls under `/app/hec-api/v1.0/…`); the same paths, typed calls
+//!   and pager in both.
 //! * [`AvananClient::authorize`] signs a caller's own `http::Request` in place; with the
 //!   feature `reqwest-middleware`, `AvananAuth` adds Avanan auth to an existing reqwest
 //!   client.
