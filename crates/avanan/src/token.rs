@@ -349,3 +349,35 @@ impl AvananClient {
         self.inner.tokens.expires_at()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expires_in_is_believed_bounded_and_unreadable_means_expired() {
+        let lifetime = |v: serde_json::Value| declared_lifetime(Some(&v));
+        assert_eq!(lifetime(json!(900)), Duration::from_secs(900));
+        assert_eq!(lifetime(json!("1200")), Duration::from_secs(1200));
+        assert_eq!(lifetime(json!(1.5)), Duration::from_millis(1500));
+        assert_eq!(declared_lifetime(None), INFINITY_DEFAULT_LIFETIME);
+        assert_eq!(lifetime(json!(null)), INFINITY_DEFAULT_LIFETIME);
+        assert_eq!(lifetime(json!(1e300)), INFINITY_MAX_LIFETIME);
+        for expired in [json!(0), json!(-5), json!("soon"), json!([1]), json!({})] {
+            assert_eq!(lifetime(expired.clone()), Duration::ZERO, "{expired}");
+        }
+    }
+
+    #[test]
+    fn a_bearer_token_must_be_one_visible_word() {
+        assert_eq!(checked_bearer(" a.b.c ").unwrap(), "a.b.c");
+        for bad in ["", "a b", "a\nb", "é"] {
+            assert!(
+                matches!(checked_bearer(bad), Err(AvananError::Decode(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(checked_bearer(&"x".repeat(MAX_TOKEN_LEN + 1)).is_err());
+    }
+}

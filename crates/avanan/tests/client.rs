@@ -650,3 +650,67 @@ fn errors_share_one_form_and_read_the_same_in_debug() {
     );
     assert_eq!(format!("{refused:?}"), format!("AvananError({refused})"));
 }
+
+/// An Infinity client on the scripted transport, for answers the emulator never gives.
+fn infinity_client(t: &ScriptedTransport, clock: &ManualClock) -> AvananClient {
+    AvananClient::infinity_builder("cid", SecretKey::new(b"the-access-key").unwrap())
+        .base_url("http://gateway.test")
+        .clock(clock.clone())
+        .transport(t.clone())
+        .retry(None)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn infinity_token_exchange_posts_the_credentials_and_reads_odd_answers_as_failures() {
+    let clock = clock();
+    // HTTP 200 with success: false is a refusal, quoting the message but never the key.
+    let t = ScriptedTransport::new().respond(
+        200,
+        r#"{"success":false,"message":"bad key the-access-key","data":null}"#,
+    );
+    let err = infinity_client(&t, &clock).auth().await.unwrap_err();
+    match &err {
+        AvananError::Unauthorized {
+            status: 200,
+            text: Some(text),
+        } => {
+            assert!(
+                text.contains("bad key") && !text.contains("the-access-key"),
+                "{text}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = &t.requests()[0];
+    assert_eq!(r.method, http::Method::POST);
+    assert_eq!(r.uri, "http://gateway.test/auth/external");
+    let sent: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"clientId": "cid", "accessKey": "the-access-key"})
+    );
+
+    // Success without a token, or with no data: typed decode errors.
+    for body in [
+        r#"{"success":true,"data":{"expiresIn":60}}"#,
+        r#"{"success":true}"#,
+        "<html>",
+    ] {
+        let t = ScriptedTransport::new().respond(200, body);
+        let err = infinity_client(&t, &clock).auth().await.unwrap_err();
+        assert!(matches!(err, AvananError::Decode(_)), "{body}: {err:?}");
+    }
+    // A server error: Api with the status.
+    let t = ScriptedTransport::new().respond(502, "upstream");
+    let err = infinity_client(&t, &clock).auth().await.unwrap_err();
+    assert!(
+        matches!(err, AvananError::Api { status: 502, .. }),
+        "{err:?}"
+    );
+    // A good answer without expiresIn: the 30 min public clients assume.
+    let t = ScriptedTransport::new().respond(200, r#"{"success":true,"data":{"token":"a.b.c"}}"#);
+    let auth = infinity_client(&t, &clock).auth().await.unwrap();
+    assert_eq!(auth.lifetime, Duration::from_secs(1800));
+}

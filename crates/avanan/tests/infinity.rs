@@ -335,3 +335,61 @@ fn the_mode_follows_the_host_only_when_it_is_an_anchored_gateway() {
         "https://cloudinfra-gw-us.portal.checkpoint.com/app/hec-api/v1.0/scopes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_and_the_middleware_put_the_bearer_headers_under_the_api_prefix() {
+    let clock = ManualClock::at_millis(START);
+    let emu = emulator(&clock, Duration::from_secs(600)).await;
+    let base = emu.base_url();
+    let c = AvananClient::infinity_builder(
+        SAMPLE_AVANAN_INFINITY.0,
+        SecretKey::new(SAMPLE_AVANAN_INFINITY.1.as_bytes()).unwrap(),
+    )
+    .base_url(&base)
+    .clock(clock.clone())
+    .scopes("mt-rnd-ng-1:one,mt-rnd-ng-1:two")
+    .build()
+    .unwrap();
+
+    // Sign in place: the bearer, a request id and the scopes; nothing of the signed scheme;
+    // the same /v1.0/ path gets the prefix.
+    let mut request = http::Request::get(format!("{base}/v1.0/scopes"))
+        .body(Vec::<u8>::new())
+        .unwrap();
+    c.authorize(&mut request).await.unwrap();
+    assert_eq!(request.uri().path(), "/app/hec-api/v1.0/scopes");
+    let headers = request.headers();
+    let bearer = &headers[http::header::AUTHORIZATION];
+    assert!(bearer.to_str().unwrap().starts_with("Bearer ey"));
+    assert!(bearer.is_sensitive());
+    assert_eq!(headers["scopes"], "mt-rnd-ng-1:one,mt-rnd-ng-1:two");
+    assert_eq!(headers["x-av-req-id"].len(), 36);
+    for signed_only in ["x-av-sig", "x-av-app-id", "x-av-date", "x-av-token"] {
+        assert!(!headers.contains_key(signed_only), "{signed_only} sent");
+    }
+    let sent = reqwest::Client::new()
+        .execute(reqwest::Request::try_from(request.map(reqwest::Body::from)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+
+    // The middleware: a /v1.0/ URL goes out under the prefix with the bearer.
+    let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(sigil_avanan::AvananAuth::new(c.clone()))
+        .build();
+    let answer = http
+        .get(format!("{base}/v1.0/scopes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.url().path(), "/app/hec-api/v1.0/scopes");
+    let metrics = emu.metrics();
+    assert_eq!(
+        count(&metrics, "avanan.infinity.scopes", "200"),
+        2,
+        "{metrics:?}"
+    );
+    assert_eq!(count(&metrics, "avanan.infinity.auth", "200"), 1);
+    emu.shutdown().await.unwrap();
+}
