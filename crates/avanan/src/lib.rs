@@ -58,6 +58,7 @@ mod builder;
 mod client;
 mod date;
 mod error;
+mod infinity;
 #[cfg(feature = "reqwest-middleware")]
 mod middleware;
 mod pager;

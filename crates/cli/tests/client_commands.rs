@@ -466,6 +466,35 @@ fn avanan_commands_in_the_infinity_mode() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("401") && !err.contains("not-the-key"), "{err}");
 
+    // RUST_LOG=trace: the log on stderr carries neither the access key nor the token.
+    let out = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args([
+            "avanan",
+            "request",
+            "--client-id",
+            "my-client",
+            "--secret-key",
+            "my-access-key",
+            "--method",
+            "GET",
+            "--path",
+            "/v1.0/scopes",
+            "--base-url",
+            base,
+        ])
+        .env_remove("SIGIL_SECRET_KEY")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("sigil"), "a trace log was written: {log}");
+    assert!(
+        !log.contains("my-access-key"),
+        "the access key was logged: {log}"
+    );
+    assert!(!log.contains("eyJ"), "a token was logged: {log}");
+
     // Exactly one of --app-id and --client-id; --scopes only with --client-id.
     for args in [
         &["avanan", "token", "--secret-key", "k", "--base-url", base][..],
