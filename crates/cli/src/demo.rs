@@ -176,14 +176,14 @@ pub(crate) async fn run(json: bool) -> Result<String, CliError> {
 
 async fn advance_flows(report: &mut Report, emulator: &Emulator, base: &str) {
     report.section("ADVANCE.AI: token authentication and H5 ID verification");
-    let client = match advance(base, SAMPLE_ADVANCE) {
-        Ok(c) => c,
-        Err(e) => {
-            report
-                .step("build the ADVANCE client", async { Err(e) })
-                .await;
-            return;
-        }
+    let Some(client) = built_or_reported(
+        report,
+        "build the ADVANCE client",
+        advance(base, SAMPLE_ADVANCE),
+    )
+    .await
+    else {
+        return;
     };
     report
         .step("generate-token (Indonesia)", async {
@@ -323,12 +323,14 @@ fn aet(base: &str, clock: impl Clock + 'static, secret_text: &str) -> Result<Aet
 
 async fn aet_flows(report: &mut Report, base: &str) {
     report.section("AET: HMAC-signed requests");
-    let client = match aet(base, SystemClock, SAMPLE_AET.1) {
-        Ok(c) => c,
-        Err(e) => {
-            report.step("build the AET client", async { Err(e) }).await;
-            return;
-        }
+    let Some(client) = built_or_reported(
+        report,
+        "build the AET client",
+        aet(base, SystemClock, SAMPLE_AET.1),
+    )
+    .await
+    else {
+        return;
     };
     let mut id = String::new();
     report
@@ -378,6 +380,21 @@ async fn aet_flows(report: &mut Report, base: &str) {
         .await;
 }
 
+/// The client `built`, or a failed step named `what` saying why it could not be built.
+async fn built_or_reported<C>(
+    report: &mut Report,
+    what: &str,
+    built: Result<C, String>,
+) -> Option<C> {
+    match built {
+        Ok(client) => Some(client),
+        Err(e) => {
+            report.step(what, async { Err(e) }).await;
+            None
+        }
+    }
+}
+
 async fn avanan_flows(report: &mut Report, base: &str) {
     report.section("Avanan: /auth token and x-av-sig signed requests");
     let built = secret(SAMPLE_AVANAN.1).and_then(|s| {
@@ -386,14 +403,8 @@ async fn avanan_flows(report: &mut Report, base: &str) {
             .build()
             .map_err(|e| e.to_string())
     });
-    let client = match built {
-        Ok(c) => c,
-        Err(e) => {
-            report
-                .step("build the Avanan client", async { Err(e) })
-                .await;
-            return;
-        }
+    let Some(client) = built_or_reported(report, "build the Avanan client", built).await else {
+        return;
     };
     report
         .step("GET /v1.0/auth", async {
@@ -443,14 +454,8 @@ async fn avanan_infinity_flow(report: &mut Report, base: &str) {
             .build()
             .map_err(|e| e.to_string())
     });
-    let client = match built {
-        Ok(c) => c,
-        Err(e) => {
-            report
-                .step("build the Infinity client", async { Err(e) })
-                .await;
-            return;
-        }
+    let Some(client) = built_or_reported(report, "build the Infinity client", built).await else {
+        return;
     };
     report
         .step("POST /auth/external", async {
