@@ -17,6 +17,7 @@ use core::fmt;
 
 use zeroize::Zeroize;
 
+use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, compress_blocks, or_u128_at, pad_in_place,
 };
@@ -60,11 +61,36 @@ impl AdvanceSigner {
     /// The signature for `timestamp`.
     #[inline]
     pub fn sign(&self, timestamp: TimestampMillis) -> HexSignature {
+        /// One signature, run with the encoders the CPU allows.
+        struct Sign<'s> {
+            signer: &'s AdvanceSigner,
+            timestamp: TimestampMillis,
+        }
+        impl WithEncoders for Sign<'_> {
+            type Output = HexSignature;
+            #[inline(always)]
+            fn run<E: Encoders>(self, encoders: E) -> HexSignature {
+                self.signer.sign_with(encoders, self.timestamp)
+            }
+        }
+        dispatch::run(Sign {
+            signer: self,
+            timestamp,
+        })
+    }
+
+    /// [`sign`](Self::sign) with the given encoders.
+    #[inline(always)]
+    pub(crate) fn sign_with<E: Encoders>(
+        &self,
+        encoders: E,
+        timestamp: TimestampMillis,
+    ) -> HexSignature {
         let mut blocks = self.blocks;
         or_u128_at(&mut blocks.0, self.digits_at, timestamp.digits_le());
         let mut state = self.state;
         compress_blocks(&mut state, &blocks.0, self.block_count);
-        HexSignature::of_state(&state)
+        HexSignature::of_state_with(encoders, &state)
     }
 
     /// Checks a received signature (hex, either case) in constant time.

@@ -38,11 +38,12 @@ use core::fmt;
 
 use zeroize::Zeroize;
 
+use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, WholeStores, compress_blocks, digest, digest_pieces,
     load_le, or_bytes, or_u128_at, pad_fresh,
 };
-use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis, encode};
+use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis};
 
 /// Whether the query string is part of the signed `requestPath`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -252,6 +253,31 @@ impl AetSigner {
     /// The signature of `request`.
     #[inline]
     pub fn sign(&self, request: &AetRequest<'_>) -> Base64Signature {
+        /// One signature, run with the encoders the CPU allows.
+        struct Sign<'s, 'r> {
+            signer: &'s AetSigner,
+            request: &'r AetRequest<'r>,
+        }
+        impl WithEncoders for Sign<'_, '_> {
+            type Output = Base64Signature;
+            #[inline(always)]
+            fn run<E: Encoders>(self, encoders: E) -> Base64Signature {
+                self.signer.sign_with(encoders, self.request)
+            }
+        }
+        dispatch::run(Sign {
+            signer: self,
+            request,
+        })
+    }
+
+    /// [`sign`](Self::sign) with the given encoders.
+    #[inline(always)]
+    pub(crate) fn sign_with<E: Encoders>(
+        &self,
+        encoders: E,
+        request: &AetRequest<'_>,
+    ) -> Base64Signature {
         let method = request.method.as_bytes();
         let path = request.path.as_str().as_bytes();
         let body = request.body.bytes();
@@ -285,7 +311,7 @@ impl AetSigner {
             s.update(body);
             s.inner.finalize_state()
         };
-        self.finish_mac(&inner)
+        finish_hmac(encoders, &self.outer, &inner)
     }
 
     /// The inner hash of a message of known length that fits two blocks with its padding:
@@ -324,19 +350,17 @@ impl AetSigner {
     ) -> Result<(), SignatureMismatch> {
         self.sign(request).verify(received)
     }
-
-    /// The outer hash over the inner digest, base64-encoded.
-    #[inline]
-    fn finish_mac(&self, inner_state: &[u32; 8]) -> Base64Signature {
-        finish_hmac(&self.outer, inner_state)
-    }
 }
 
 /// HMAC's outer hash from the keyed `outer` state over the digest of `inner_state` (one
 /// block: digest, padding, length 96 bytes), base64-encoded: the last step of every AET
 /// signature.
-#[inline]
-pub(crate) fn finish_hmac(outer: &[u32; 8], inner_state: &[u32; 8]) -> Base64Signature {
+#[inline(always)]
+fn finish_hmac<E: Encoders>(
+    encoders: E,
+    outer: &[u32; 8],
+    inner_state: &[u32; 8],
+) -> Base64Signature {
     let mut block = OUTER_TEMPLATE;
     let (pieces, _) = block.0.as_chunks_mut::<16>();
     for (piece, digest) in pieces.iter_mut().zip(digest_pieces(inner_state)) {
@@ -344,7 +368,25 @@ pub(crate) fn finish_hmac(outer: &[u32; 8], inner_state: &[u32; 8]) -> Base64Sig
     }
     let mut state = *outer;
     compress_blocks(&mut state, &block.0, 1);
-    Base64Signature::from_ascii(encode::base64_state(&state))
+    Base64Signature::from_ascii(encoders.base64_state(&state))
+}
+
+/// [`finish_hmac`] with the encoders the CPU allows: the end of a streamed signature.
+#[inline]
+pub(crate) fn finish_hmac_dispatched(outer: &[u32; 8], inner_state: &[u32; 8]) -> Base64Signature {
+    /// The outer hash and its base64, run with the encoders the CPU allows.
+    struct Finish<'a> {
+        outer: &'a [u32; 8],
+        inner_state: &'a [u32; 8],
+    }
+    impl WithEncoders for Finish<'_> {
+        type Output = Base64Signature;
+        #[inline(always)]
+        fn run<E: Encoders>(self, encoders: E) -> Base64Signature {
+            finish_hmac(encoders, self.outer, self.inner_state)
+        }
+    }
+    dispatch::run(Finish { outer, inner_state })
 }
 
 impl fmt::Debug for AetSigner {
@@ -378,7 +420,7 @@ impl AetBodySigner<'_> {
     /// Completes the signature.
     #[inline]
     pub fn finish(self) -> Base64Signature {
-        self.signer.finish_mac(&self.inner.finalize_state())
+        finish_hmac_dispatched(&self.signer.outer, &self.inner.finalize_state())
     }
 }
 

@@ -23,8 +23,9 @@
 
 use core::fmt;
 
+use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::sha256::{AlignedBlocks, BLOCK, IV, compress_blocks, pad_fresh};
-use crate::{HexSignature, SecretKey, SignatureMismatch, encode};
+use crate::{HexSignature, SecretKey, SignatureMismatch};
 
 /// The signed request of an Avanan call: `/auth` or a later request with its request string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,17 +118,19 @@ const STAGE: usize = 144;
 /// SHA-256 of the standard padded base64 of everything fed to it, without materialising
 /// the whole base64 text: input is staged [`STAGE`] bytes at a time, each full stage encodes
 /// to exactly three blocks, and the last stage is encoded straight into padded blocks.
-struct Base64ThenSha256 {
+struct Base64ThenSha256<E> {
+    encoders: E,
     state: [u32; 8],
     blocks_done: u64,
     stage: AlignedBlocks<STAGE>,
     staged: usize,
 }
 
-impl Base64ThenSha256 {
+impl<E: Encoders> Base64ThenSha256<E> {
     #[inline]
-    fn new() -> Self {
+    fn new(encoders: E) -> Self {
         Self {
+            encoders,
             state: IV,
             blocks_done: 0,
             stage: AlignedBlocks::ZERO,
@@ -147,7 +150,7 @@ impl Base64ThenSha256 {
             }
             // The stage is full and more input follows: encode it to three whole blocks.
             let mut blocks = AlignedBlocks::<{ 3 * BLOCK }>::ZERO;
-            encode::base64_into(&self.stage.0, &mut blocks.0);
+            self.encoders.base64_into(&self.stage.0, &mut blocks.0);
             compress_blocks(&mut self.state, &blocks.0, 3);
             self.blocks_done += 3;
             self.staged = 0;
@@ -156,17 +159,27 @@ impl Base64ThenSha256 {
 
     #[inline]
     fn finalize(self) -> [u32; 8] {
-        finish(self.state, self.blocks_done, &self.stage.0[..self.staged])
+        finish(
+            self.encoders,
+            self.state,
+            self.blocks_done,
+            &self.stage.0[..self.staged],
+        )
     }
 }
 
 /// The last step of [`Base64ThenSha256`]: `state` after `blocks_done` whole blocks of
 /// encoded text, then the base64 of the last `tail` input bytes (at most [`STAGE`], so at
 /// most 192 characters and, with padding, at most four blocks).
-#[inline]
-fn finish(mut state: [u32; 8], blocks_done: u64, tail: &[u8]) -> [u32; 8] {
+#[inline(always)]
+fn finish<E: Encoders>(
+    encoders: E,
+    mut state: [u32; 8],
+    blocks_done: u64,
+    tail: &[u8],
+) -> [u32; 8] {
     let mut blocks = AlignedBlocks::<{ 4 * BLOCK }>::ZERO;
-    let n = encode::base64_into(tail, &mut blocks.0);
+    let n = encoders.base64_into(tail, &mut blocks.0);
     let total = blocks_done * BLOCK as u64 + n as u64;
     let count = pad_fresh(&mut blocks.0, n, total).unwrap_or(4);
     compress_blocks(&mut state, &blocks.0, count);
@@ -186,13 +199,31 @@ pub fn sign(
         AvananRequest::Auth => "",
         AvananRequest::Request { request_string } => request_string,
     };
-    let parts = [
-        req_id.as_bytes(),
-        app_id.as_bytes(),
-        date.as_bytes(),
-        request_string.as_bytes(),
-        secret.expose_secret(),
-    ];
+    /// One signature, run with the encoders the CPU allows.
+    struct Sign<'a> {
+        parts: [&'a [u8]; 5],
+    }
+    impl WithEncoders for Sign<'_> {
+        type Output = HexSignature;
+        #[inline(always)]
+        fn run<E: Encoders>(self, encoders: E) -> HexSignature {
+            sign_parts(encoders, self.parts)
+        }
+    }
+    dispatch::run(Sign {
+        parts: [
+            req_id.as_bytes(),
+            app_id.as_bytes(),
+            date.as_bytes(),
+            request_string.as_bytes(),
+            secret.expose_secret(),
+        ],
+    })
+}
+
+/// The signature of the message made of `parts`, with the given encoders.
+#[inline(always)]
+pub(crate) fn sign_parts<E: Encoders>(encoders: E, parts: [&[u8]; 5]) -> HexSignature {
     let total = parts
         .iter()
         .fold(0usize, |total, part| total.saturating_add(part.len()));
@@ -205,15 +236,15 @@ pub fn sign(
             stage[at..at + part.len()].copy_from_slice(part);
             at += part.len();
         }
-        finish(IV, 0, &stage[..at])
+        finish(encoders, IV, 0, &stage[..at])
     } else {
-        let mut h = Base64ThenSha256::new();
+        let mut h = Base64ThenSha256::new(encoders);
         for part in parts {
             h.update(part);
         }
         h.finalize()
     };
-    HexSignature::of_state(&state)
+    HexSignature::of_state_with(encoders, &state)
 }
 
 /// One-shot form of [`AvananSigner::verify`].

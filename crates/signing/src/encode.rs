@@ -19,20 +19,11 @@ const fn hex_of_u32(v: u32) -> [u8; 8] {
     (x + 0x3030_3030_3030_3030 + letters * (b'a' - b'0' - 10) as u64).to_be_bytes()
 }
 
-/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest, in general
+/// registers: the form for targets without the 16-byte vector path.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline]
-pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-    #[cfg(target_feature = "ssse3")]
-    return crate::simd::hex_state_shuffled(state);
-    #[cfg(not(target_feature = "ssse3"))]
-    return crate::simd::hex_state(state);
-}
-
-/// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline]
-pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
+pub(crate) fn hex_state_portable(state: &[u32; 8]) -> [u8; 64] {
     let mut out = [0u8; 64];
     for (chunk, word) in out.chunks_exact_mut(8).zip(state) {
         chunk.copy_from_slice(&hex_of_u32(*word));
@@ -86,7 +77,7 @@ const fn spread_group(g: u32) -> u32 {
     allow(dead_code)
 )]
 #[inline(always)]
-fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
+pub(crate) fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
     let half = |a: u32, b: u32| {
         base64_chars(u64::from(spread_group(a)) | (u64::from(spread_group(b)) << 32))
     };
@@ -95,20 +86,20 @@ fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) -> [u8; 16] {
     ((chars & keep) | fill).to_le_bytes()
 }
 
+/// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
+/// compares and adds on x86-64, general registers elsewhere.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-use crate::simd::base64_piece;
+pub(crate) use crate::simd::base64_piece;
 pub(crate) use crate::tail::{base64_len, tail_masks};
 
+/// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
+/// compares and adds on x86-64, general registers elsewhere.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-use base64_piece_portable as base64_piece;
+pub(crate) use base64_piece_portable as base64_piece;
 
 /// The four 24-bit groups of twelve input bytes.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "ssse3", not(test)),
-    allow(dead_code)
-)]
 #[inline(always)]
-fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
+pub(crate) fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
     let a = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
     let c = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
     [
@@ -119,23 +110,20 @@ fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
     ]
 }
 
-/// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
-#[inline(always)]
-fn piece_of_12(bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
-    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
-    return crate::simd::base64_12(bytes, keep, fill);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "ssse3")))]
-    return base64_piece(groups_of_12(bytes), keep, fill);
-}
-
-/// Standard padded base64 of `input` into the start of `out`; returns the encoded length.
+/// Standard padded base64 of `input` into the start of `out`, twelve input bytes at a time
+/// by `piece_of_12` (sixteen characters, then `(chars & keep) | fill`); returns the encoded
+/// length.
 ///
 /// `out` must hold [`base64_len`]`(input.len())` bytes; a shorter `out` is filled as far as
 /// it goes and the length written is returned (the signers always size it exactly). Output is
 /// written in whole 16-byte pieces where it can be (the bytes after the encoding in the last
 /// piece are zero), so that a hash reading it right after does not stall on store forwarding.
-#[inline]
-pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
+#[inline(always)]
+pub(crate) fn base64_into_by(
+    input: &[u8],
+    out: &mut [u8],
+    piece_of_12: impl Fn(&[u8; 12], u128, u128) -> [u8; 16],
+) -> usize {
     let (groups, rest) = input.as_chunks::<12>();
     let (pieces, _) = out.as_chunks_mut::<16>();
     let mut written = 0;
@@ -143,7 +131,7 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
         *piece = piece_of_12(g, u128::MAX, 0);
         written += 16;
     }
-    if written < groups.len() * 16 {
+    if written < groups.len() * 16 || rest.is_empty() {
         return written;
     }
     // 0 to 11 remaining bytes: at most 16 more characters, with padding.
@@ -164,23 +152,9 @@ pub(crate) fn base64_into(input: &[u8], out: &mut [u8]) -> usize {
 
 /// Standard padded base64 of the digest of a SHA-256 chaining state (its big-endian words):
 /// 44 characters, then 4 zero bytes (so that the value is three whole 16-byte pieces). The
-/// groups are cut from the words in registers (with SSSE3, by byte shuffles of the state's
-/// two vectors); the digest never goes through memory.
-#[inline]
-pub(crate) fn base64_state(w: &[u32; 8]) -> [u8; 48] {
-    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
-    return crate::simd::base64_state(w);
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "ssse3")))]
-    base64_state_from_groups(w)
-}
-
-/// [`base64_state`] with the groups cut from the words in general registers.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "ssse3", not(test)),
-    allow(dead_code)
-)]
+/// groups are cut from the words in general registers; the digest never goes through memory.
 #[inline(always)]
-fn base64_state_from_groups(w: &[u32; 8]) -> [u8; 48] {
+pub(crate) fn base64_state_from_groups(w: &[u32; 8]) -> [u8; 48] {
     // Three words are four groups; the last piece takes words 6 and 7 and a zero word, whose
     // characters the tail masks replace with one `=` and zeros.
     let groups = |a: u32, b: u32, c: u32| {
@@ -265,41 +239,6 @@ mod tests {
         }
     }
 
-    /// The byte-shuffle forms (built with SSSE3) and the SSE2 / general-register forms give
-    /// the same text for the same input.
-    #[cfg(all(target_arch = "x86_64", target_feature = "ssse3"))]
-    #[test]
-    fn shuffled_and_baseline_encoders_agree() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for i in 0..20_000usize {
-            let state: [u32; 8] = core::array::from_fn(|_| next() as u32);
-            assert_eq!(base64_state(&state), base64_state_from_groups(&state));
-            assert_eq!(
-                crate::simd::hex_state_shuffled(&state),
-                crate::simd::hex_state(&state)
-            );
-            let bytes: [u8; 12] = core::array::from_fn(|_| next() as u8);
-            let (keep, fill) = tail_masks(i % 13);
-            assert_eq!(
-                crate::simd::base64_12(&bytes, keep, fill),
-                base64_piece(groups_of_12(&bytes), keep, fill)
-            );
-        }
-        for fixed in [[0u32; 8], [u32::MAX; 8]] {
-            assert_eq!(base64_state(&fixed), base64_state_from_groups(&fixed));
-            assert_eq!(
-                crate::simd::hex_state_shuffled(&fixed),
-                crate::simd::hex_state(&fixed)
-            );
-        }
-    }
-
     /// What in `source` (non-test code) could be a lookup table indexed by data: a `static`,
     /// a named `const` array, slice or string that is indexed (`NAME[`, `NAME.get(`), or a
     /// string or byte-string literal indexed in place (`"…"[i]`). Constant arrays that only
@@ -350,6 +289,7 @@ mod tests {
         for (file, source) in [
             ("encode.rs", include_str!("encode.rs")),
             ("simd.rs", include_str!("simd.rs")),
+            ("dispatch.rs", include_str!("dispatch.rs")),
             ("tail.rs", include_str!("tail.rs")),
         ] {
             let found = table_lookups(source);
@@ -369,61 +309,5 @@ mod tests {
         assert!(
             table_lookups("const SWAP: [u8; 16] = [0; 16];\nlet v = m128i::from(SWAP);").is_empty()
         );
-    }
-
-    #[test]
-    fn hex_matches_hex_crate() {
-        let bytes: [u8; 32] = core::array::from_fn(|i| (i * 37 + 11) as u8);
-        let words: [u32; 8] = core::array::from_fn(|i| {
-            u32::from_be_bytes([
-                bytes[4 * i],
-                bytes[4 * i + 1],
-                bytes[4 * i + 2],
-                bytes[4 * i + 3],
-            ])
-        });
-        assert_eq!(hex_state(&words).as_slice(), hex::encode(bytes).as_bytes());
-        for v in [
-            0u32,
-            9,
-            10,
-            15,
-            0x0909_0909,
-            0xaaaa_aaaa,
-            0xffff_ffff,
-            0x1234_abcd,
-        ] {
-            assert_eq!(hex_of_u32(v).as_slice(), std::format!("{v:08x}").as_bytes());
-        }
-    }
-
-    #[test]
-    fn base64_matches_base64_crate_for_every_length() {
-        use base64::Engine as _;
-        let standard = base64::engine::general_purpose::STANDARD;
-        let bytes: [u8; 200] = core::array::from_fn(|i| (i * 91 + 5) as u8);
-        for seed in 0..64usize {
-            let b32: [u8; 32] =
-                core::array::from_fn(|i| bytes[(i * seed + seed) % 200] ^ seed as u8);
-            let words: [u32; 8] = core::array::from_fn(|i| {
-                u32::from_be_bytes([b32[4 * i], b32[4 * i + 1], b32[4 * i + 2], b32[4 * i + 3]])
-            });
-            let encoded = base64_state(&words);
-            assert_eq!(&encoded[..44], standard.encode(b32).as_bytes());
-            assert_eq!(encoded[44..], [0; 4]);
-        }
-        for len in 0..=200 {
-            let mut out = [0u8; 272];
-            let n = base64_into(&bytes[..len], &mut out);
-            assert_eq!(n, base64_len(len));
-            assert_eq!(
-                &out[..n],
-                standard.encode(&bytes[..len]).as_bytes(),
-                "len {len}"
-            );
-        }
-        // A short output buffer is filled as far as it goes, never overrun.
-        let mut short = [0u8; 10];
-        assert!(base64_into(&bytes[..30], &mut short) <= 10);
     }
 }

@@ -51,6 +51,7 @@ extern crate std;
 pub mod advance;
 pub mod aet;
 pub mod avanan;
+mod dispatch;
 mod encode;
 mod output;
 mod secret;
@@ -82,7 +83,7 @@ pub mod bench_internals {
     /// HMAC's outer hash from `outer` over `inner`'s digest, base64 (AET's last step).
     #[inline]
     pub fn hmac_outer_base64(outer: &[u32; 8], inner: &[u32; 8]) -> Base64Signature {
-        crate::aet::finish_hmac(outer, inner)
+        crate::aet::finish_hmac_dispatched(outer, inner)
     }
 
     #[cfg(test)]

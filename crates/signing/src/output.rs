@@ -2,6 +2,9 @@
 
 use core::fmt;
 
+use crate::dispatch::Encoders;
+#[cfg(feature = "bench-internals")]
+use crate::dispatch::WithEncoders;
 use crate::verify::SignatureMismatch;
 
 macro_rules! ascii_signature {
@@ -91,9 +94,26 @@ ascii_signature!(
 );
 
 impl HexSignature {
-    /// The hex of a SHA-256 chaining state's digest (ADVANCE's and Avanan's last step).
+    /// The hex of a SHA-256 chaining state's digest (ADVANCE's and Avanan's last step), by
+    /// `encoders`.
+    #[inline(always)]
+    pub(crate) fn of_state_with<E: Encoders>(encoders: E, state: &[u32; 8]) -> Self {
+        Self::from_ascii(encoders.hex_state(state))
+    }
+
+    /// [`of_state_with`](Self::of_state_with) the encoders the CPU allows.
+    #[cfg(feature = "bench-internals")]
     #[inline]
     pub(crate) fn of_state(state: &[u32; 8]) -> Self {
-        Self::from_ascii(crate::encode::hex_state(state))
+        /// The hex, run with the encoders the CPU allows.
+        struct Hex<'a>(&'a [u32; 8]);
+        impl WithEncoders for Hex<'_> {
+            type Output = HexSignature;
+            #[inline(always)]
+            fn run<E: Encoders>(self, encoders: E) -> HexSignature {
+                HexSignature::of_state_with(encoders, self.0)
+            }
+        }
+        crate::dispatch::run(Hex(state))
     }
 }

@@ -8,10 +8,9 @@
 
 use safe_arch::{
     add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, load_unaligned_m128i, m128i,
-    set_i32_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u16_m128i,
-    shl_imm_u32_m128i, shr_imm_u16_m128i, shr_imm_u32_m128i, shuffle_ai_i16_h64all_m128i,
-    shuffle_ai_i16_l64all_m128i, store_unaligned_m128i, sub_i8_m128i, unpack_high_i8_m128i,
-    unpack_low_i8_m128i,
+    set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i, shl_imm_u16_m128i, shl_imm_u32_m128i,
+    shr_imm_u16_m128i, shr_imm_u32_m128i, shuffle_ai_i16_h64all_m128i, shuffle_ai_i16_l64all_m128i,
+    store_unaligned_m128i, sub_i8_m128i, unpack_high_i8_m128i, unpack_low_i8_m128i,
 };
 
 #[inline(always)]
@@ -31,7 +30,6 @@ pub(crate) fn or_piece(piece: &mut [u8; 16], value: u128) {
 /// Each byte becomes one 16-bit lane holding its two characters (high nibble, low nibble),
 /// in memory order; a word's four lanes then come out little-endian, and one 16-bit shuffle
 /// per half reverses them, so the words need no separate byte swap.
-#[cfg_attr(all(target_feature = "ssse3", not(test)), allow(dead_code))]
 #[inline(always)]
 fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     let low_nibbles = set_splat_i8_m128i(0x0f);
@@ -56,10 +54,15 @@ fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
     );
 }
 
-/// Four state words in one vector, the first in the low lane.
+/// Four state words in one vector, the first in the low lane: one 16-byte load where the
+/// state is in memory (the compression has just stored it whole, so the load is forwarded).
+/// Built lane by lane, the compiler had read the words with loads that straddled the
+/// compression's two 16-byte stores, which cannot be forwarded.
 #[inline(always)]
 fn words_vector(w: &[u32]) -> m128i {
-    set_i32_m128i(w[3] as i32, w[2] as i32, w[1] as i32, w[0] as i32)
+    let mut words = [0u32; 4];
+    words.copy_from_slice(&w[..4]);
+    m128i::from(words)
 }
 
 /// The big-endian digest of a SHA-256 chaining state as two 16-byte pieces, byte-swapped in
@@ -84,7 +87,6 @@ pub(crate) fn digest_pieces(state: &[u32; 8]) -> [[u8; 16]; 2] {
 }
 
 /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
-#[cfg_attr(all(target_feature = "ssse3", not(test)), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
     hex_state_by(state, hex_words)
@@ -183,22 +185,33 @@ impl WholeStores {
     }
 }
 
-/// Byte shuffles (SSSE3's `pshufb`), used when the build enables that feature (for example
-/// `-C target-cpu=x86-64-v2` or `native`); the SSE2 forms above are the baseline.
+/// Byte shuffles (SSSE3's `pshufb`) and the forms built on them, run where the CPU has SSSE3:
+/// found at run time (`crate::dispatch`), whatever the build's baseline. Each function takes
+/// `pulp`'s [`V2`](pulp::x86::V2) token, the proof that the CPU has the instructions; the
+/// signers call them inside `V2::vectorize`, where they are compiled with SSSE3 enabled.
 ///
-/// Every shuffle here has a constant control vector (a fixed permutation of the data), except
-/// the hex digit lookup, whose indices are nibbles of a digest: public output, never secret
-/// bytes. Either way the lookup is a register permutation with no memory access.
-#[cfg(target_feature = "ssse3")]
-mod shuffled {
+/// Constant time: the shuffles that lay out base64 groups or swap digest bytes have constant
+/// controls (a fixed permutation of the data). The character mappings index a 16-byte table
+/// held in a register with values computed from the data; a register permutation touches no
+/// memory, so it leaves no cache trace, and the base64 mapping (which sees the Avanan secret)
+/// is one of them by design. The hex digit lookup only ever sees digests (public output).
+pub(crate) mod shuffled {
+    use pulp::x86::V2;
     use safe_arch::{
-        bitand_m128i, bitor_m128i, combined_byte_shr_imm_m128i, m128i, mul_i16_keep_low_m128i,
-        mul_u16_keep_high_m128i, set_i64_m128i, set_splat_i8_m128i, set_splat_i32_m128i,
-        shr_imm_u16_m128i, shuffle_av_i8z_all_m128i, store_unaligned_m128i, unpack_high_i8_m128i,
-        unpack_low_i8_m128i,
+        add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, m128i,
+        mul_i16_keep_low_m128i, mul_u16_keep_high_m128i, set_i64_m128i, set_splat_i8_m128i,
+        set_splat_i32_m128i, shr_imm_u16_m128i, store_unaligned_m128i, sub_saturating_u8_m128i,
+        unpack_high_i8_m128i, unpack_low_i8_m128i,
     };
 
     use super::words_vector;
+
+    /// `pshufb`: byte `i` of the result is byte `control[i] & 15` of `table`, or zero where
+    /// bit 7 of `control[i]` is set.
+    #[inline(always)]
+    fn shuffle(v2: V2, table: m128i, control: m128i) -> m128i {
+        m128i(v2.ssse3._mm_shuffle_epi8(table.0, control.0))
+    }
 
     /// The `pshufb` control that puts the input bytes of four 3-byte groups into four 32-bit
     /// lanes as `[b1, b0, b2, b1]` (the layout the multiplies below split), reading input
@@ -226,66 +239,111 @@ mod shuffled {
     /// Input byte `p` is byte `p` of a big-endian word sequence held as little-endian words.
     const BIG_ENDIAN_WORDS: [u8; 12] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8];
 
+    /// What is added to a 6-bit value to make its base64 character, by the class index of
+    /// [`base64_chars`]: `a`–`z` (0), `0`–`9` (1 to 10), `+` (11), `/` (12), `A`–`Z` (13).
+    const CLASS_OFFSETS: [i8; 16] = {
+        let digits = b'0' as i8 - 52;
+        [
+            b'a' as i8 - 26,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            digits,
+            b'+' as i8 - 62,
+            b'/' as i8 - 63,
+            b'A' as i8,
+            0,
+            0,
+        ]
+    };
+
+    /// The base64 character of each byte of `sextets` (each below 64), W. Muła's way: the
+    /// value's class (a saturating subtract and one compare) picks, by a register shuffle,
+    /// the offset to add. No memory access or branch depends on the values.
+    #[inline(always)]
+    fn base64_chars(v2: V2, sextets: m128i) -> m128i {
+        // 52..=63 become 1..=12, everything below 52 becomes 0; then 0..=25 become 13.
+        let class = bitor_m128i(
+            sub_saturating_u8_m128i(sextets, set_splat_i8_m128i(51)),
+            bitand_m128i(
+                cmp_gt_mask_i8_m128i(set_splat_i8_m128i(26), sextets),
+                set_splat_i8_m128i(13),
+            ),
+        );
+        add_i8_m128i(sextets, shuffle(v2, m128i::from(CLASS_OFFSETS), class))
+    }
+
+    /// The SSSE3 token and the two multipliers of [`base64_lanes`], passed through
+    /// `black_box` once per signature: with the constants in view, LLVM rewrites each 16-bit
+    /// multiply as shifts, blends and packs (eleven instructions for `pmulhuw`, three for
+    /// `pmullw`); hidden, each stays one instruction.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Shuffles {
+        v2: V2,
+        high: m128i,
+        low: m128i,
+    }
+
+    impl Shuffles {
+        /// The token with its multipliers.
+        #[inline(always)]
+        pub(crate) fn new(v2: V2) -> Self {
+            let [high, low] = core::hint::black_box([
+                set_splat_i32_m128i(0x0400_0040),
+                set_splat_i32_m128i(0x0100_0010),
+            ]);
+            Self { v2, high, low }
+        }
+    }
+
     /// Sixteen base64 characters of the four groups laid out by [`group_lanes`], then
     /// `(chars & keep) | fill`. The 6-bit values are split out by two 16-bit multiplies
-    /// (W. Muła's method); the character mapping is [`super::base64_chars`]'s compares and
-    /// adds, so no lookup is indexed by the encoded bytes (the Avanan secret goes through here).
+    /// (W. Muła's method).
     #[inline(always)]
-    fn base64_lanes(lanes: m128i, keep: u128, fill: u128) -> [u8; 16] {
+    fn base64_lanes(s: Shuffles, lanes: m128i, keep: u128, fill: u128) -> [u8; 16] {
         let high = mul_u16_keep_high_m128i(
             bitand_m128i(lanes, set_splat_i32_m128i(0x0fc0_fc00)),
-            set_splat_i32_m128i(0x0400_0040),
+            s.high,
         );
-        let low = mul_i16_keep_low_m128i(
-            bitand_m128i(lanes, set_splat_i32_m128i(0x003f_03f0)),
-            set_splat_i32_m128i(0x0100_0010),
-        );
-        super::masked_piece(super::base64_chars(bitor_m128i(high, low)), keep, fill)
+        let low =
+            mul_i16_keep_low_m128i(bitand_m128i(lanes, set_splat_i32_m128i(0x003f_03f0)), s.low);
+        super::masked_piece(base64_chars(s.v2, bitor_m128i(high, low)), keep, fill)
     }
 
     /// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
     #[inline(always)]
-    pub(crate) fn base64_12(bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+    pub(crate) fn base64_12(s: Shuffles, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
         let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = *bytes;
         let low = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
         let high = u32::from_le_bytes([b8, b9, b10, b11]);
         let input = set_i64_m128i(i64::from(high), low as i64);
         const CONTROL: [u8; 16] = group_lanes(IN_ORDER, 12);
-        base64_lanes(
-            shuffle_av_i8z_all_m128i(input, m128i::from(CONTROL)),
-            keep,
-            fill,
-        )
+        base64_lanes(s, shuffle(s.v2, input, m128i::from(CONTROL)), keep, fill)
     }
 
     /// Standard padded base64 of the digest of a SHA-256 chaining state: 44 characters, then
     /// four zero bytes. The byte swap of the words is part of each piece's shuffle.
     #[inline(always)]
-    pub(crate) fn base64_state(state: &[u32; 8]) -> [u8; 48] {
+    pub(crate) fn base64_state(s: Shuffles, state: &[u32; 8]) -> [u8; 48] {
+        let v2 = s.v2;
         const WHOLE: [u8; 16] = group_lanes(BIG_ENDIAN_WORDS, 12);
         // Digest bytes 24..32 are the upper half of the second vector; 32 reads as zero.
         const LAST: [u8; 16] = group_lanes([11, 10, 9, 8, 15, 14, 13, 12, 0, 0, 0, 0], 8);
         let first = words_vector(&state[..4]);
         let second = words_vector(&state[4..]);
         // Words 3 to 6: the last word of the first vector and three of the second.
-        let middle = combined_byte_shr_imm_m128i::<12>(second, first);
+        let middle = m128i(v2.ssse3._mm_alignr_epi8::<12>(second.0, first.0));
         let (keep, fill) = crate::tail::tail_masks(8);
         let pieces = [
-            base64_lanes(
-                shuffle_av_i8z_all_m128i(first, m128i::from(WHOLE)),
-                u128::MAX,
-                0,
-            ),
-            base64_lanes(
-                shuffle_av_i8z_all_m128i(middle, m128i::from(WHOLE)),
-                u128::MAX,
-                0,
-            ),
-            base64_lanes(
-                shuffle_av_i8z_all_m128i(second, m128i::from(LAST)),
-                keep,
-                fill,
-            ),
+            base64_lanes(s, shuffle(v2, first, m128i::from(WHOLE)), u128::MAX, 0),
+            base64_lanes(s, shuffle(v2, middle, m128i::from(WHOLE)), u128::MAX, 0),
+            base64_lanes(s, shuffle(v2, second, m128i::from(LAST)), keep, fill),
         ];
         let mut flat = [0u8; 48];
         for (dst, src) in flat.chunks_exact_mut(16).zip(&pieces) {
@@ -298,29 +356,26 @@ mod shuffled {
     /// swaps the words' bytes, the nibbles are interleaved, and a shuffle of the sixteen
     /// digits maps each nibble to its character (the digest is public output).
     #[inline(always)]
-    fn hex_words(words: m128i, out: &mut [[u8; 16]]) {
+    fn hex_words(v2: V2, words: m128i, out: &mut [[u8; 16]]) {
         const SWAP: [u8; 16] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
-        let bytes = shuffle_av_i8z_all_m128i(words, m128i::from(SWAP));
+        let bytes = shuffle(v2, words, m128i::from(SWAP));
         let low_nibbles = set_splat_i8_m128i(0x0f);
         let hi = bitand_m128i(shr_imm_u16_m128i::<4>(bytes), low_nibbles);
         let lo = bitand_m128i(bytes, low_nibbles);
         let digits = m128i::from(*b"0123456789abcdef");
         store_unaligned_m128i(
             &mut out[0],
-            shuffle_av_i8z_all_m128i(digits, unpack_low_i8_m128i(hi, lo)),
+            shuffle(v2, digits, unpack_low_i8_m128i(hi, lo)),
         );
         store_unaligned_m128i(
             &mut out[1],
-            shuffle_av_i8z_all_m128i(digits, unpack_high_i8_m128i(hi, lo)),
+            shuffle(v2, digits, unpack_high_i8_m128i(hi, lo)),
         );
     }
 
     /// Lower-case hex of a SHA-256 chaining state, i.e. of its big-endian digest.
     #[inline(always)]
-    pub(crate) fn hex_state(state: &[u32; 8]) -> [u8; 64] {
-        super::hex_state_by(state, hex_words)
+    pub(crate) fn hex_state(s: Shuffles, state: &[u32; 8]) -> [u8; 64] {
+        super::hex_state_by(state, |words, out| hex_words(s.v2, words, out))
     }
 }
-
-#[cfg(target_feature = "ssse3")]
-pub(crate) use shuffled::{base64_12, base64_state, hex_state as hex_state_shuffled};
