@@ -11,26 +11,28 @@
 //! secret-derived state redact and wipe it too. Verification compares in constant time, and
 //! a malformed received value is simply a [`SignatureMismatch`].
 //!
-//! **Secret bytes only go through constant-time code.** No table lookup, branch or memory
-//! address depends on a secret byte anywhere on the signing path: the ADVANCE secret is copied
-//! into the message block and hashed; the AET key is XORed with the HMAC pads and hashed; the
-//! Avanan secret, which is base64-encoded on every signature, goes through an encoder that
-//! works by arithmetic alone: each 24-bit group is spread to four 6-bit values by fixed
-//! shifts and masks, and each value becomes its character by byte-wise compares and adds
-//! (`simd::base64_piece`, sixteen characters per 16-byte vector on x86-64;
-//! `encode::base64_piece_portable` elsewhere, comparisons done as carry bits in a `u64`); no
-//! alphabet table exists. A build with SSSE3 enabled (`-C target-cpu=x86-64-v2` or `native`)
-//! lays the 3-byte groups out with a byte shuffle whose control is a constant and splits them
-//! with two 16-bit multiplies (`simd::shuffled::base64_12`), then maps values to characters by
-//! the same compares and adds. The only shuffle indexed by data, the hex digit lookup, sees
-//! nibbles of a digest (public output) and is a register permutation, not a memory access.
-//! SHA-256 itself has no data-dependent branches or lookups. Only
-//! lengths (public) choose code paths. This is kept reviewable by keeping every encoder in
-//! `encode.rs` and `simd.rs` table-free, and tested: the encoder matches the `base64` crate for
-//! every length, every 6-bit value maps to its alphabet character, the vector and portable
-//! forms agree (and, in an SSSE3 build, the shuffle and SSE2 forms; CI runs that build), and a
-//! test fails if a lookup table appears in `encode.rs` or `simd.rs` (a `static`, an indexed
-//! `const` array, slice or string, or a literal indexed in place).
+//! **Which instructions.** On x86-64 the encoders are chosen at run time: a CPU with the
+//! x86-64-v2 instructions (SSSE3 among them; found once through `pulp`, whose `V2` token proves
+//! it) runs the whole signature with them enabled and gets the byte-shuffle encoders; any other
+//! x86-64 CPU gets the SSE2 forms, every other target the general-register forms. All give the
+//! same bytes (tested, each form against the `base64` and `hex` crates). No `unsafe` here.
+//!
+//! **Secret bytes only go through constant-time code.** No table lookup in memory, branch or
+//! memory address depends on a secret byte anywhere on the signing path: the ADVANCE secret is
+//! copied into the message block and hashed; the AET key is XORed with the HMAC pads and hashed;
+//! the Avanan secret, which is base64-encoded on every signature, goes through the base64 of
+//! message bytes, which works by arithmetic and register permutations alone: 3-byte groups are
+//! spread to 6-bit values by fixed shifts and masks (SSE2, general registers) or by a byte
+//! shuffle with a constant control and two 16-bit multiplies (SSSE3), and each value becomes
+//! its character by byte-wise compares and adds (SSE2; carry bits in a `u64` elsewhere) or by a
+//! shuffle of a 16-byte offset table held in a register (SSSE3), which touches no memory. No
+//! alphabet table exists. The other encoders, hex (ADVANCE, Avanan) and the base64 of AET's
+//! MAC, only see a finished digest: the signature, which is public. A test records what each
+//! encoder is given while each signer runs and fails if a secret reaches any but the base64 of
+//! message bytes (`dispatch.rs`); another fails if a lookup table appears in `encode.rs`,
+//! `simd.rs` or `dispatch.rs` (a `static`, an indexed `const` array, slice or string, or a
+//! literal indexed in place). SHA-256 itself has no data-dependent branches or lookups; only
+//! lengths (public) choose code paths.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};
