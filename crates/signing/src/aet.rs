@@ -307,12 +307,12 @@ impl AetSigner {
                     compress_blocks(&mut state, &block.0, 1);
                     state
                 }
-                None => self.inner_two_blocks(request.timestamp, method, path, body),
+                None => self.inner_laid_out::<{ 2 * BLOCK }>(request.timestamp, method, path, body),
             }
         } else if len <= FAST_MESSAGE_MAX {
-            self.inner_two_blocks(request.timestamp, method, path, body)
+            self.inner_laid_out::<{ 2 * BLOCK }>(request.timestamp, method, path, body)
         } else if len <= LAID_OUT_MESSAGE_MAX {
-            self.inner_four_blocks(request.timestamp, method, path, body)
+            self.inner_laid_out::<{ 4 * BLOCK }>(request.timestamp, method, path, body)
         } else {
             let mut s = self.start(request.timestamp, request.method, request.path);
             s.update(body);
@@ -321,10 +321,12 @@ impl AetSigner {
         finish_hmac(encoders, &self.outer, &inner)
     }
 
-    /// The inner hash of a message of known length that fits two blocks with its padding:
-    /// laid out in place, padded once, compressed in one call.
+    /// The inner hash of a message of known length that fits `BYTES` (whole blocks) with its
+    /// padding:
+    /// laid out in place, padded once, compressed in one call. A short body (two blocks) is
+    /// OR-ed in byte by byte, which costs less than a `memcpy` call; a longer one is copied.
     #[inline(always)]
-    fn inner_two_blocks(
+    fn inner_laid_out<const BYTES: usize>(
         &self,
         timestamp: TimestampMillis,
         method: &[u8],
@@ -332,34 +334,7 @@ impl AetSigner {
         body: &[u8],
     ) -> [u32; 8] {
         let len = 13 + method.len() + path.len() + body.len();
-        let mut blocks = AlignedBlocks::<{ 2 * BLOCK }>::ZERO;
-        or_u128_at(&mut blocks.0, 0, timestamp.digits_le());
-        let mut at = 13;
-        for (dst, b) in blocks.0[at..at + method.len()].iter_mut().zip(method) {
-            *dst = b.to_ascii_uppercase();
-        }
-        at += method.len();
-        or_bytes(&mut blocks.0[at..], path);
-        at += path.len();
-        or_bytes(&mut blocks.0[at..], body);
-        let n = pad_fresh(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(2);
-        let mut state = self.inner;
-        compress_blocks(&mut state, &blocks.0, n);
-        state
-    }
-
-    /// The inner hash of a message of known length that fits four blocks with its padding:
-    /// laid out in place (the body with one copy), padded once, compressed in one call.
-    #[inline(always)]
-    fn inner_four_blocks(
-        &self,
-        timestamp: TimestampMillis,
-        method: &[u8],
-        path: &[u8],
-        body: &[u8],
-    ) -> [u32; 8] {
-        let len = 13 + method.len() + path.len() + body.len();
-        let mut blocks = AlignedBlocks::<{ 4 * BLOCK }>::ZERO;
+        let mut blocks = AlignedBlocks::<BYTES>::ZERO;
         or_u128_at(&mut blocks.0, 0, timestamp.digits_le());
         let mut at = 13;
         for (dst, b) in blocks.0[at..].iter_mut().zip(method) {
@@ -368,10 +343,12 @@ impl AetSigner {
         at += method.len();
         or_bytes(&mut blocks.0[at..], path);
         at += path.len();
-        if let Some(dst) = blocks.0.get_mut(at..at + body.len()) {
+        if BYTES <= 2 * BLOCK {
+            or_bytes(&mut blocks.0[at..], body);
+        } else if let Some(dst) = blocks.0.get_mut(at..at + body.len()) {
             dst.copy_from_slice(body);
         }
-        let n = pad_fresh(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(4);
+        let n = pad_fresh(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(BYTES / BLOCK);
         let mut state = self.inner;
         compress_blocks(&mut state, &blocks.0, n);
         state
