@@ -80,9 +80,18 @@ impl Emulator {
         }
         let limits = config.limits.clone();
         let state = Arc::new(State::new(config, format!("http://{addr}")));
-        let router = router(state.clone());
+        // The handlers read their bodies through the limits `guard::handle` sets per route,
+        // so axum's own default limit is off: set once around the router rather than per
+        // route (a route layer would box every route a second time).
+        let router = tower::Layer::layer(
+            &axum::extract::DefaultBodyLimit::disable(),
+            router(state.clone()),
+        );
         let (shutdown, stop) = watch::channel(false);
-        let task = tokio::spawn(http::server::serve(listener, router, limits, stop));
+        let guarded_state = state.clone();
+        let handle =
+            move |request| http::guard::handle(guarded_state.clone(), router.clone(), request);
+        let task = tokio::spawn(http::server::serve(listener, handle, limits, stop));
         Ok(Self {
             addr,
             state,
@@ -170,12 +179,6 @@ fn router(state: Arc<State>) -> axum::Router {
         .merge(avanan::routes())
         .route("/_emulator/metrics", axum::routing::get(metrics))
         .fallback(not_found)
-        // `guard::layer` applies the configured body limits itself, per route.
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            http::guard::layer,
-        ))
         .with_state(state)
 }
 

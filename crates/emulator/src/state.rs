@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
+use std::time::UNIX_EPOCH;
+
+use axum::http::HeaderValue;
 
 use crate::sync::lock;
 
@@ -65,6 +68,10 @@ pub(crate) struct State {
     metrics: Mutex<Metrics>,
     pub(crate) control_token: Option<String>,
     pub(crate) fault_rng: Mutex<fastrand::Rng>,
+    /// Whether any fault is configured (else no request draws from `fault_rng`).
+    pub(crate) faults_active: bool,
+    /// The last `Date` value made and the clock second it is of.
+    http_date: Mutex<Option<(u64, HeaderValue)>>,
 }
 
 impl State {
@@ -81,6 +88,7 @@ impl State {
         let key: [u8; 32] = std::array::from_fn(|_| rng.u8(..));
         let avanan_events = EventStore::new(&mut rng, &config);
         let fault_seed = config.faults.seed;
+        let faults_active = config.faults.is_active();
         let control_token = config.control_token.clone();
         let limits = config.limits.clone();
         Self {
@@ -96,7 +104,27 @@ impl State {
             metrics: Mutex::new(BTreeMap::new()),
             fault_rng: Mutex::new(fastrand::Rng::with_seed(fault_seed)),
             control_token,
+            http_date: Mutex::new(None),
+            faults_active,
         }
+    }
+
+    /// `Date` for an answer: the emulator clock's time in the HTTP form, made once per clock
+    /// second and shared by the answers within it.
+    pub(crate) fn http_date(&self) -> Option<HeaderValue> {
+        let now = self.config.clock.now();
+        let second = now.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs());
+        let mut cached = lock(&self.http_date);
+        if let (Some(second), Some((made_at, value))) = (second, cached.as_ref())
+            && *made_at == second
+        {
+            return Some(value.clone());
+        }
+        let value = HeaderValue::from_str(&httpdate::fmt_http_date(now)).ok()?;
+        if let Some(second) = second {
+            *cached = Some((second, value.clone()));
+        }
+        Some(value)
     }
 
     /// 16 lower-case hex digits, like ADVANCE's transaction and signature ids.
@@ -108,12 +136,22 @@ impl State {
         unix_millis(self.config.clock.now())
     }
 
+    /// Counts one request of `route` with `outcome` (the names are copied only the first
+    /// time they are seen).
     pub(crate) fn record(&self, route: &str, outcome: &str) {
-        *lock(&self.metrics)
-            .entry(route.to_owned())
-            .or_default()
-            .entry(outcome.to_owned())
-            .or_default() += 1;
+        let mut metrics = lock(&self.metrics);
+        if !metrics.contains_key(route) {
+            metrics.insert(route.to_owned(), BTreeMap::new());
+        }
+        let Some(outcomes) = metrics.get_mut(route) else {
+            return;
+        };
+        match outcomes.get_mut(outcome) {
+            Some(count) => *count += 1,
+            None => {
+                outcomes.insert(outcome.to_owned(), 1);
+            }
+        }
     }
 
     /// The counters, plus what is held now under `held`: how many sessions, scripts, AET

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use sigil_models::advance::{ACCESS_TOKEN_HEADER, PeriodSeconds, Region, ResponseCode, messages};
 use sigil_models::idv::{IDV_PATH_PREFIX, IDV_PATH_PREFIX_EKYC};
 
+use crate::jwt::AccessClaims;
 use crate::state::{IdvSession, State, ct_eq};
 
 pub(crate) mod h5;
@@ -39,25 +40,39 @@ pub(crate) fn routes() -> Router<Shared> {
 }
 
 /// An ADVANCE envelope (always HTTP 200, as the documents describe).
-fn envelope(
+/// ADVANCE's answer: the envelope around `data`, serialized without building a JSON map
+/// first; the fields in alphabetical order, as a `serde_json::Value` object writes them.
+#[derive(serde::Serialize)]
+pub(crate) struct Envelope<D> {
+    code: ResponseCode,
+    data: D,
+    extra: Option<()>,
+    message: String,
+    #[serde(rename = "pricingStrategy")]
+    pricing_strategy: &'static str,
+    #[serde(rename = "transactionId")]
+    transaction_id: String,
+}
+
+fn envelope<D: serde::Serialize>(
     state: &State,
     route: &str,
     code: ResponseCode,
     message: &str,
-    data: Value,
-) -> Json<Value> {
+    data: D,
+) -> Json<Envelope<D>> {
     state.record(route, code.as_str());
-    Json(json!({
-        "code": code.as_str(),
-        "message": message,
-        "data": data,
-        "extra": null,
-        "transactionId": state.hex_id(),
-        "pricingStrategy": "FREE",
-    }))
+    Json(Envelope {
+        code,
+        data,
+        extra: None,
+        message: message.to_owned(),
+        pricing_strategy: "FREE",
+        transaction_id: state.hex_id(),
+    })
 }
 
-fn failure(state: &State, route: &str, code: ResponseCode, message: &str) -> Json<Value> {
+fn failure(state: &State, route: &str, code: ResponseCode, message: &str) -> Json<Envelope<Value>> {
     envelope(state, route, code, message, Value::Null)
 }
 
@@ -82,14 +97,15 @@ fn number(value: &Value) -> Option<u64> {
 /// A timestamp written with exactly 13 digits (a JSON integer, or a string of 13 digits: a
 /// leading `"000"` makes 16 characters, a unit error rather than clock skew).
 fn thirteen_digits(value: &Value) -> Option<u64> {
-    let digits = match value {
-        Value::Number(n) => n.as_u64()?.to_string(),
-        Value::String(s) => s.clone(),
-        _ => return None,
-    };
-    (digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
+    const THIRTEEN_DIGITS: std::ops::RangeInclusive<u64> = 1_000_000_000_000..=9_999_999_999_999;
+    match value {
+        Value::Number(n) => n.as_u64().filter(|t| THIRTEEN_DIGITS.contains(t)),
+        // A string of exactly 13 digits (no sign, no spaces).
+        Value::String(s) if s.len() == 13 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 fn is_blank(value: Option<&Value>) -> bool {
@@ -100,7 +116,7 @@ fn is_blank(value: Option<&Value>) -> bool {
     }
 }
 
-async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Value> {
+async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Envelope<Value>> {
     const ROUTE: &str = "advance.generate-token";
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return failure(
@@ -198,15 +214,15 @@ async fn generate_token(Extract(state): Extract<Shared>, body: Bytes) -> Json<Va
             u64::try_from(l.as_millis()).unwrap_or(u64::MAX)
         });
     let expired_ms = now_ms.saturating_add(lifetime_ms);
-    let token = state.jwt.mint(&json!({
-        "iss": "sigil-emulator",
-        "aud": "advance",
-        "sub": access_key,
-        "iat": now_ms / 1000,
-        "exp": expired_ms.div_ceil(1000),
-        "expMs": expired_ms,
-        "jti": state.hex_id(),
-    }));
+    let token = state.jwt.mint(&AccessClaims {
+        aud: "advance",
+        exp: expired_ms.div_ceil(1000),
+        exp_ms: Some(expired_ms),
+        iat: now_ms / 1000,
+        iss: "sigil-emulator",
+        jti: state.hex_id(),
+        sub: access_key,
+    });
     envelope(
         &state,
         ROUTE,
@@ -237,7 +253,7 @@ fn authorised(state: &State, headers: &HeaderMap) -> Result<String, &'static str
 
 /// The retired v1 scheme (`Authorization: <accessKey>:<base64 HMAC>` under
 /// `/advance_api/openapi/…`): an ADVANCE envelope saying what to use instead.
-async fn retired_v1(Extract(state): Extract<Shared>) -> Json<Value> {
+async fn retired_v1(Extract(state): Extract<Shared>) -> Json<Envelope<Value>> {
     failure(
         &state,
         "advance.v1",
@@ -255,7 +271,7 @@ async fn generate_url(
     Extract(state): Extract<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Json<Value> {
+) -> Json<Envelope<Value>> {
     const ROUTE: &str = "advance.idv.generate-url";
     if let Err(message) = authorised(&state, &headers) {
         return failure(&state, ROUTE, ResponseCode::IamFailed, message);
@@ -340,7 +356,7 @@ async fn get_result(
     Extract(state): Extract<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Json<Value> {
+) -> Json<Envelope<Value>> {
     const ROUTE: &str = "advance.idv.get-result";
     if let Err(message) = authorised(&state, &headers) {
         return failure(&state, ROUTE, ResponseCode::IamFailed, message);

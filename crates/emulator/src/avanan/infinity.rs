@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sigil_models::avanan::headers;
 
 use super::{customer_of, failure, route_of, serve};
+use crate::jwt::AccessClaims;
 use crate::state::{State, ct_eq};
 
 /// Where the API lives on an Infinity gateway: `/app/hec-api` + the `/v1.0/…` path.
@@ -73,14 +74,15 @@ async fn auth_external(
         .config
         .token_lifetime
         .map_or(TOKEN_LIFETIME_S, |l| l.as_secs());
-    let token = state.jwt.mint(&json!({
-        "iss": "sigil-emulator",
-        "aud": AUDIENCE,
-        "sub": account.id,
-        "iat": now_s,
-        "exp": now_s.saturating_add(lifetime),
-        "jti": state.hex_id(),
-    }));
+    let token = state.jwt.mint(&AccessClaims {
+        aud: AUDIENCE,
+        exp: now_s.saturating_add(lifetime),
+        exp_ms: None,
+        iat: now_s,
+        iss: "sigil-emulator",
+        jti: state.hex_id(),
+        sub: &account.id,
+    });
     state.record("avanan.infinity.auth", "200");
     Json(json!({"success": true, "data": {"token": token, "expiresIn": lifetime}})).into_response()
 }

@@ -14,6 +14,7 @@ use sigil_client_core::unix_millis;
 use sigil_models::avanan::headers;
 
 use crate::config::Credential;
+use crate::jwt::AccessClaims;
 use crate::state::{State, ct_eq};
 
 pub(crate) mod events;
@@ -164,16 +165,20 @@ async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMa
         return refuse(&state, ROUTE, &headers, BAD_SIGNATURE);
     };
     let now_s = state.now_ms() / 1000;
-    let token = state.jwt.mint(&json!({
-        "iss": "sigil-emulator",
-        "aud": "avanan",
-        "sub": account.id,
-        "iat": now_s,
-        "exp": now_s.saturating_add(
-            state.config.token_lifetime.map_or(TOKEN_LIFETIME_S, |l| l.as_secs())
+    let token = state.jwt.mint(&AccessClaims {
+        aud: "avanan",
+        exp: now_s.saturating_add(
+            state
+                .config
+                .token_lifetime
+                .map_or(TOKEN_LIFETIME_S, |l| l.as_secs()),
         ),
-        "jti": state.hex_id(),
-    }));
+        exp_ms: None,
+        iat: now_s,
+        iss: "sigil-emulator",
+        jti: state.hex_id(),
+        sub: &account.id,
+    });
     state.record(ROUTE, "200");
     ([(header::CONTENT_TYPE, "text/plain")], token).into_response()
 }

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use tokio::time::Instant;
 
 /// The error a body past its deadline reads as.
 #[derive(Debug, thiserror::Error)]
@@ -17,17 +18,27 @@ pub(crate) struct BodyDeadlineError(Duration);
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A body that fails once `budget` has passed since it was made.
+///
+/// The timer is set only when the body has to be waited for: a body that is already in the
+/// server's buffer (most small JSON bodies arrive with their headers) costs no timer. Frames
+/// that are ready are never refused (nothing is being waited for); only waiting past the
+/// deadline is.
 pub(crate) struct DeadlineBody {
     inner: axum::body::Body,
-    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// When the body must be complete.
+    due: Instant,
+    /// Set at the first wait.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
     budget: Duration,
 }
 
 impl DeadlineBody {
     pub(crate) fn new(inner: axum::body::Body, budget: Duration) -> Self {
+        // A budget past any real use (a year) stands for "none"; it keeps the sum in range.
         Self {
             inner,
-            deadline: Box::pin(tokio::time::sleep(budget)),
+            due: Instant::now() + budget.min(Duration::from_secs(86_400 * 365)),
+            timer: None,
             budget,
         }
     }
@@ -42,12 +53,27 @@ impl http_body::Body for DeadlineBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
-        if this.deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err(Box::new(BodyDeadlineError(this.budget)))));
+        let budget = this.budget;
+        let late = move || Poll::Ready(Some(Err(Box::new(BodyDeadlineError(budget)) as BoxError)));
+        // Once the body has been waited for, the timer is checked before every read.
+        if let Some(timer) = &mut this.timer
+            && timer.as_mut().poll(cx).is_ready()
+        {
+            return late();
         }
-        Pin::new(&mut this.inner)
-            .poll_frame(cx)
-            .map_err(|e| Box::new(e) as BoxError)
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                Poll::Ready(frame.map(|f| f.map_err(|e| Box::new(e) as BoxError)))
+            }
+            Poll::Pending if this.timer.is_some() => Poll::Pending,
+            Poll::Pending => {
+                // The first wait: the deadline counts from when the body was made.
+                let mut timer = Box::pin(tokio::time::sleep_until(this.due));
+                let expired = timer.as_mut().poll(cx).is_ready();
+                this.timer = Some(timer);
+                if expired { late() } else { Poll::Pending }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {

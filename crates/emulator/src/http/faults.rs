@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use sigil_transport::unit_interval;
@@ -148,13 +146,13 @@ impl Faults {
     }
 }
 
-/// Answers in place of the handler (or spoils its answer) with `fault`.
+/// Answers in place of the handler (or spoils its answer) with `fault`; `handled` is the
+/// handler's answer, run only for the faults that spoil it.
 pub(crate) async fn inject(
     state: &State,
     vendor: Vendor,
     fault: Fault,
-    request: Request,
-    next: Next,
+    handled: impl Future<Output = Response>,
 ) -> Response {
     let retry_after = || HeaderValue::from(state.config.faults.retry_after.as_secs());
     match fault {
@@ -192,7 +190,7 @@ pub(crate) async fn inject(
         ))
         .into_response(),
         Fault::Close | Fault::Truncate => {
-            let (parts, body) = next.run(request).await.into_parts();
+            let (parts, body) = handled.await.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX)
                 .await
                 .unwrap_or_default();

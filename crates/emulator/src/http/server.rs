@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +17,6 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, TryAcquireError, watch};
-use tower::ServiceExt as _;
 
 use crate::Limits;
 use crate::sync::lock;
@@ -61,14 +61,18 @@ impl Drop for InFlight {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` turns true, then lets requests in flight
+/// Serves `handle` on `listener` until `shutdown` turns true, then lets requests in flight
 /// finish for at most `limits.shutdown_grace` before closing what is left.
-pub(crate) async fn serve(
+pub(crate) async fn serve<H, F>(
     listener: TcpListener,
-    router: axum::Router,
+    handle: H,
     limits: Limits,
     mut shutdown: watch::Receiver<bool>,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    H: Fn(axum::extract::Request) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = axum::response::Response> + Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
@@ -114,20 +118,17 @@ pub(crate) async fn serve(
                 close: close.clone(),
             },
         );
-        let router = router.clone();
+        let handle = handle.clone();
         let limits = limits.clone();
         let registry = registry.clone();
         let mut stop = shutdown.clone();
         connections.spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let router = router.clone();
                 let in_flight = InFlight::new(&busy);
+                let answer = handle(request.map(axum::body::Body::new));
                 async move {
-                    let response = router
-                        .oneshot(request.map(axum::body::Body::new))
-                        .await
-                        .unwrap_or_else(|never| match never {});
+                    let response = answer.await;
                     drop(in_flight);
                     Ok::<_, Infallible>(response)
                 }
