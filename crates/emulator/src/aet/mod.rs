@@ -6,7 +6,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State as Extract};
+use axum::extract::Request;
+use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -14,6 +15,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use sigil_models::aet::headers;
 
+use crate::http::received::Received;
 use crate::state::{State, ct_eq};
 use crate::sync::lock;
 
@@ -21,6 +23,25 @@ type Shared = Arc<State>;
 
 /// Collections that accept any JSON object.
 const JSON_COLLECTIONS: [&str; 2] = ["users", "accounts"];
+
+/// The metrics route of a collection (`aet.users`) or of one of its items (`aet.users.item`),
+/// named without formatting for the collections the emulator serves.
+fn route_name(collection: &str, item: bool) -> std::borrow::Cow<'static, str> {
+    let known = match (collection, item) {
+        ("users", false) => Some("aet.users"),
+        ("users", true) => Some("aet.users.item"),
+        ("accounts", false) => Some("aet.accounts"),
+        ("accounts", true) => Some("aet.accounts.item"),
+        ("documents", false) => Some("aet.documents"),
+        ("documents", true) => Some("aet.documents.item"),
+        _ => None,
+    };
+    match known {
+        Some(name) => name.into(),
+        None if item => format!("aet.{collection}.item").into(),
+        None => format!("aet.{collection}").into(),
+    }
+}
 
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
@@ -118,12 +139,8 @@ fn authenticate(
     // multipart upload. It does not say whether the query is signed: both forms are accepted.
     let path = uri.path().trim_start_matches('/');
     let signed_body: &[u8] = if is_multipart(headers) { b"" } else { body };
-    let mut candidates = vec![path.to_owned()];
-    if let Some(query) = uri.query() {
-        candidates.push(format!("{path}?{query}"));
-    }
     let valid = account.is_some_and(|account| {
-        candidates.iter().any(|p| {
+        let signs = |p: &str| {
             let expected = sigil_reference::aet_signature(
                 account.secret.as_bytes(),
                 millis,
@@ -132,7 +149,11 @@ fn authenticate(
                 Some(signed_body),
             );
             ct_eq(expected.as_bytes(), received.as_bytes())
-        })
+        };
+        signs(path)
+            || uri
+                .query()
+                .is_some_and(|query| signs(&format!("{path}?{query}")))
     });
     if !valid {
         return Err(AuthFailure(
@@ -143,13 +164,16 @@ fn authenticate(
     Ok(())
 }
 
-async fn handle(
-    Extract(state): Extract<Shared>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(Extract(state): Extract<Shared>, request: Request) -> Response {
+    let Received {
+        method,
+        uri,
+        headers,
+        body,
+    } = match Received::read(request).await {
+        Ok(received) => received,
+        Err(refused) => return refused,
+    };
     if let Err(failure) = authenticate(&state, &method, &uri, &headers, &body) {
         return unauthorized(&state, failure);
     }
@@ -193,7 +217,7 @@ fn collection_route(
     query: Option<&str>,
     body: Bytes,
 ) -> Response {
-    let route = format!("aet.{collection}");
+    let route = route_name(collection, false);
     match *method {
         Method::GET => {
             let max = state.config.limits.max_page_size.max(1);
@@ -269,7 +293,7 @@ fn collection_route(
 }
 
 fn item_route(state: &State, method: &Method, collection: &str, id: &str, body: Bytes) -> Response {
-    let route = format!("aet.{collection}.item");
+    let route = route_name(collection, true);
     let mut store = lock(&state.aet);
     let items = store.entry(collection.to_owned()).or_default();
     let missing = || json!({"error": "not_found", "message": format!("no {collection} item {id}")});

@@ -7,14 +7,16 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State as Extract};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::Request;
+use axum::extract::State as Extract;
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
 use sigil_models::avanan::headers;
 
 use super::{customer_of, failure, route_of, serve};
+use crate::http::received::Received;
 use crate::jwt::AccessClaims;
 use crate::state::{State, ct_eq};
 
@@ -87,13 +89,16 @@ async fn auth_external(
     Json(json!({"success": true, "data": {"token": token, "expiresIn": lifetime}})).into_response()
 }
 
-async fn api(
-    Extract(state): Extract<Arc<State>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn api(Extract(state): Extract<Arc<State>>, request: Request) -> Response {
+    let Received {
+        method,
+        uri,
+        headers,
+        body,
+    } = match Received::read(request).await {
+        Ok(received) => received,
+        Err(refused) => return refused,
+    };
     // The `/v1.0/…` path the signed scheme serves (the route matched the prefix).
     let path = uri.path().get(PREFIX.len() - 1..).unwrap_or("/").to_owned();
     let route = route_of("infinity", &path);

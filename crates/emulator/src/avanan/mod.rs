@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, State as Extract};
+use axum::extract::Request;
+use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -14,6 +14,7 @@ use sigil_client_core::unix_millis;
 use sigil_models::avanan::headers;
 
 use crate::config::Credential;
+use crate::http::received::Received;
 use crate::jwt::AccessClaims;
 use crate::state::{State, ct_eq};
 
@@ -150,19 +151,21 @@ fn signed_by<'a>(
     ct_eq(expected.as_bytes(), received.as_bytes()).then_some(account)
 }
 
-async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMap) -> Response {
+async fn auth(Extract(state): Extract<Shared>, request: Request) -> Response {
+    // The headers are read in place (axum's `HeaderMap` extractor would copy them).
+    let (method, headers) = (request.method(), request.headers());
     const ROUTE: &str = "avanan.auth";
     if method != Method::GET {
         state.record(ROUTE, "405");
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let (account, req_id, date) = match common_checks(&state, &headers) {
+    let (account, req_id, date) = match common_checks(&state, headers) {
         Ok(ok) => ok,
-        Err(reason) => return refuse(&state, ROUTE, &headers, &reason),
+        Err(reason) => return refuse(&state, ROUTE, headers, &reason),
     };
     // x-av-token is sent empty, or (some clients) left out: both are fine.
-    let Some(account) = signed_by(account, &req_id, &date, None, &headers) else {
-        return refuse(&state, ROUTE, &headers, BAD_SIGNATURE);
+    let Some(account) = signed_by(account, &req_id, &date, None, headers) else {
+        return refuse(&state, ROUTE, headers, BAD_SIGNATURE);
     };
     let now_s = state.now_ms() / 1000;
     let token = state.jwt.mint(&AccessClaims {
@@ -183,13 +186,16 @@ async fn auth(Extract(state): Extract<Shared>, method: Method, headers: HeaderMa
     ([(header::CONTENT_TYPE, "text/plain")], token).into_response()
 }
 
-async fn api(
-    Extract(state): Extract<Shared>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn api(Extract(state): Extract<Shared>, request: Request) -> Response {
+    let Received {
+        method,
+        uri,
+        headers,
+        body,
+    } = match Received::read(request).await {
+        Ok(received) => received,
+        Err(refused) => return refused,
+    };
     let path = uri.path().to_owned();
     let route = route_of("avanan", &path);
     let (account, req_id, date) = match common_checks(&state, &headers) {
