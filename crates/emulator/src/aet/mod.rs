@@ -177,17 +177,23 @@ async fn handle(Extract(state): Extract<Shared>, request: Request) -> Response {
     if let Err(failure) = authenticate(&state, &method, &uri, &headers, &body) {
         return unauthorized(&state, failure);
     }
-    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["v3", "documents"] if method == Method::POST => upload(&state, &headers, body).await,
-        ["v3", collection]
-            if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
-        {
+    let mut segments = uri.path().trim_matches('/').split('/');
+    let segments = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    );
+    let served =
+        |collection: &str| JSON_COLLECTIONS.contains(&collection) || collection == "documents";
+    match segments {
+        (Some("v3"), Some("documents"), None, _) if method == Method::POST => {
+            upload(&state, &headers, body).await
+        }
+        (Some("v3"), Some(collection), None, _) if served(collection) => {
             collection_route(&state, &method, collection, uri.query(), body)
         }
-        ["v3", collection, id]
-            if JSON_COLLECTIONS.contains(collection) || *collection == "documents" =>
-        {
+        (Some("v3"), Some(collection), Some(id), None) if served(collection) => {
             item_route(&state, &method, collection, id, body)
         }
         _ => reply(

@@ -25,7 +25,9 @@ use crate::sync::lock;
 struct Slot {
     /// Requests in flight on it.
     busy: Arc<AtomicUsize>,
-    /// Wakes the connection's task to close it.
+    /// Wakes the connection's task: to close it at once (making room), or, once the server
+    /// is shutting down, to close it gracefully. One signal, so a connection waits on one
+    /// future besides its own.
     close: Arc<Notify>,
 }
 
@@ -40,6 +42,13 @@ impl Registry {
     fn close_oldest_idle(&self) {
         let slots = lock(&self.slots);
         if let Some(slot) = slots.values().find(|s| s.busy.load(Ordering::SeqCst) == 0) {
+            slot.close.notify_one();
+        }
+    }
+
+    /// Wakes every connection (the server is shutting down: each closes gracefully).
+    fn wake_all(&self) {
+        for slot in lock(&self.slots).values() {
             slot.close.notify_one();
         }
     }
@@ -121,7 +130,7 @@ where
         let handle = handle.clone();
         let limits = limits.clone();
         let registry = registry.clone();
-        let mut stop = shutdown.clone();
+        let stop = shutdown.clone();
         connections.spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
@@ -143,11 +152,14 @@ where
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
-                // Chosen to make room: it had no request in flight, so nothing is lost.
-                _ = close.notified() => {}
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
+                _ = close.notified() => {
+                    // Shutting down: requests in flight finish within the grace period.
+                    // Otherwise it was chosen to make room: it had no request in flight, so
+                    // closing it at once loses nothing.
+                    if *stop.borrow() {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(limits.shutdown_grace, connection).await;
+                    }
                 }
             }
             lock(&registry.slots).remove(&id);
@@ -155,8 +167,9 @@ where
         // Reap finished connection tasks so the set does not grow.
         while connections.try_join_next().is_some() {}
     }
-    // Requests in flight finish within the grace period; connections still open after it
-    // (a client trickling a body, say) are closed.
+    // Every connection learns of the shutdown; requests in flight finish within the grace
+    // period; connections still open after it (a client trickling a body, say) are closed.
+    registry.wake_all();
     let drained = tokio::time::timeout(limits.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
     })
