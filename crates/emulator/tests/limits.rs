@@ -450,6 +450,43 @@ async fn shutdown_returns_in_bounded_time_with_connections_open() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_at_shutdown_gets_its_whole_answer() {
+    // Every ADVANCE answer waits 600 ms (injected latency): the request is in the handler's
+    // hands when the shutdown starts, and must still be answered in full.
+    let config = EmulatorConfig {
+        faults: sigil_emulator::Faults {
+            latency: Duration::from_millis(600),
+            scope: vec!["advance".into()],
+            ..Default::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start_local(config).await.unwrap();
+    let url = format!("{}/openapi/auth/ticket/v1/generate-token", emu.base_url());
+    let in_flight = tokio::spawn(async move {
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await?;
+        let status = response.status();
+        Ok::<_, reqwest::Error>((status, response.json::<Value>().await?))
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    emu.shutdown().await.unwrap();
+    let (status, body) = in_flight.await.unwrap().expect("answered before the close");
+    assert_eq!(status, 200);
+    assert_eq!(body["code"], "PARAMETER_ERROR", "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_connection_cap_idle_and_half_open_connections_make_room() {
     let emu = start(Limits {
         max_connections: 20,
