@@ -6,7 +6,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::Request;
 use axum::extract::State as Extract;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -164,16 +163,15 @@ fn authenticate(
     Ok(())
 }
 
-async fn handle(Extract(state): Extract<Shared>, request: Request) -> Response {
-    let Received {
+async fn handle(
+    Extract(state): Extract<Shared>,
+    Received {
         method,
         uri,
         headers,
         body,
-    } = match Received::read(request).await {
-        Ok(received) => received,
-        Err(refused) => return refused,
-    };
+    }: Received,
+) -> Response {
     if let Err(failure) = authenticate(&state, &method, &uri, &headers, &body) {
         return unauthorized(&state, failure);
     }

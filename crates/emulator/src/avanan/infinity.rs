@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::Request;
 use axum::extract::State as Extract;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -89,16 +88,15 @@ async fn auth_external(
     Json(json!({"success": true, "data": {"token": token, "expiresIn": lifetime}})).into_response()
 }
 
-async fn api(Extract(state): Extract<Arc<State>>, request: Request) -> Response {
-    let Received {
+async fn api(
+    Extract(state): Extract<Arc<State>>,
+    Received {
         method,
         uri,
         headers,
         body,
-    } = match Received::read(request).await {
-        Ok(received) => received,
-        Err(refused) => return refused,
-    };
+    }: Received,
+) -> Response {
     // The `/v1.0/…` path the signed scheme serves (the route matched the prefix).
     let path = uri.path().get(PREFIX.len() - 1..).unwrap_or("/").to_owned();
     let route = route_of("infinity", &path);

@@ -186,16 +186,15 @@ async fn auth(Extract(state): Extract<Shared>, request: Request) -> Response {
     ([(header::CONTENT_TYPE, "text/plain")], token).into_response()
 }
 
-async fn api(Extract(state): Extract<Shared>, request: Request) -> Response {
-    let Received {
+async fn api(
+    Extract(state): Extract<Shared>,
+    Received {
         method,
         uri,
         headers,
         body,
-    } = match Received::read(request).await {
-        Ok(received) => received,
-        Err(refused) => return refused,
-    };
+    }: Received,
+) -> Response {
     let path = uri.path().to_owned();
     let route = route_of("avanan", &path);
     let (account, req_id, date) = match common_checks(&state, &headers) {
