@@ -244,12 +244,6 @@ fn main() {
     let wants = |case: &str| chosen.iter().any(|c| c == case);
 
     // The in-process emulator, unless one is named, on a runtime of its own.
-    let emulator_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(EMULATOR_THREAD)
-        .enable_all()
-        .build()
-        .unwrap();
     let (emulator, base, threads) = match std::env::var("SIGIL_EMULATOR_URL") {
         Ok(url) => {
             let threads = match std::env::var("SIGIL_EMULATOR_PID")
@@ -262,7 +256,13 @@ fn main() {
             (None, url.trim_end_matches('/').to_owned(), threads)
         }
         Err(_) => {
-            let emulator = emulator_runtime
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name(EMULATOR_THREAD)
+                .enable_all()
+                .build()
+                .unwrap();
+            let emulator = runtime
                 .block_on(Emulator::start_local(EmulatorConfig::default()))
                 .unwrap();
             let base = emulator.base_url();
@@ -271,7 +271,7 @@ fn main() {
             } else {
                 EmulatorThreads::Unknown
             };
-            (Some(emulator), base, threads)
+            (Some((runtime, emulator)), base, threads)
         }
     };
     let load_runtime = tokio::runtime::Builder::new_multi_thread()
@@ -331,7 +331,7 @@ fn main() {
             measure(&base, connections, requests, &threads, case).await;
         }
     });
-    if let Some(emulator) = emulator {
-        emulator_runtime.block_on(emulator.shutdown()).unwrap();
+    if let Some((runtime, emulator)) = emulator {
+        runtime.block_on(emulator.shutdown()).unwrap();
     }
 }
