@@ -13,9 +13,10 @@ use crate::simd;
 
 /// The output steps a signature needs, in one instruction set.
 pub(crate) trait Encoders: Copy {
-    /// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill` (how a
-    /// last, partial piece gets its `=` padding and zeros).
-    fn base64_12(self, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16];
+    /// Sixteen base64 characters of twelve input bytes (the low 96 bits of `bytes`,
+    /// little-endian: the first byte lowest), then `(chars & keep) | fill` (how a last,
+    /// partial piece gets its `=` padding and zeros).
+    fn base64_12(self, bytes: u128, keep: u128, fill: u128) -> [u8; 16];
 
     /// Standard padded base64 of the digest of a SHA-256 chaining state: 44 characters, then
     /// four zero bytes.
@@ -23,15 +24,6 @@ pub(crate) trait Encoders: Copy {
 
     /// Lower-case hex of the digest of a SHA-256 chaining state.
     fn hex_state(self, state: &[u32; 8]) -> [u8; 64];
-
-    /// Standard padded base64 of `input` into the start of `out`; returns the encoded length
-    /// (see [`encode::base64_into_by`]).
-    #[inline(always)]
-    fn base64_into(self, input: &[u8], out: &mut [u8]) -> usize {
-        encode::base64_into_by(input, out, |bytes, keep, fill| {
-            self.base64_12(bytes, keep, fill)
-        })
-    }
 }
 
 /// Work that runs with whichever [`Encoders`] the CPU allows: a signature.
@@ -48,11 +40,32 @@ pub(crate) trait WithEncoders {
 pub(crate) fn run<W: WithEncoders>(work: W) -> W::Output {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     return match pulp::x86::V2::try_new() {
-        Some(v2) => v2.vectorize(move || work.run(Ssse3(simd::shuffled::Shuffles::new(v2)))),
+        Some(v2) => v2.vectorize(WithSsse3 { work, v2 }),
         None => work.run(Sse2),
     };
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     return work.run(Portable);
+}
+
+/// `work` to run inside `V2::vectorize`, where it is compiled with SSSE3 enabled.
+///
+/// A struct rather than a closure so that the call is `#[inline(always)]`: a closure is
+/// inlined at LLVM's discretion, and once the work grew past its threshold it was left out of
+/// line, compiled without SSSE3, and every byte shuffle became a function call.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+struct WithSsse3<W> {
+    work: W,
+    v2: pulp::x86::V2,
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+impl<W: WithEncoders> pulp::NullaryFnOnce for WithSsse3<W> {
+    type Output = W::Output;
+
+    #[inline(always)]
+    fn call(self) -> W::Output {
+        self.work.run(Ssse3(simd::shuffled::Shuffles::new(self.v2)))
+    }
 }
 
 /// The x86-64 baseline: SSE2 compares and adds.
@@ -63,7 +76,7 @@ pub(crate) struct Sse2;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 impl Encoders for Sse2 {
     #[inline(always)]
-    fn base64_12(self, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+    fn base64_12(self, bytes: u128, keep: u128, fill: u128) -> [u8; 16] {
         simd::base64_piece(encode::groups_of_12(bytes), keep, fill)
     }
 
@@ -96,7 +109,7 @@ impl Ssse3 {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 impl Encoders for Ssse3 {
     #[inline(always)]
-    fn base64_12(self, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+    fn base64_12(self, bytes: u128, keep: u128, fill: u128) -> [u8; 16] {
         simd::shuffled::base64_12(self.0, bytes, keep, fill)
     }
 
@@ -118,7 +131,7 @@ pub(crate) struct Portable;
 
 impl Encoders for Portable {
     #[inline(always)]
-    fn base64_12(self, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
+    fn base64_12(self, bytes: u128, keep: u128, fill: u128) -> [u8; 16] {
         encode::base64_piece_portable(encode::groups_of_12(bytes), keep, fill)
     }
 
@@ -149,7 +162,7 @@ mod tests {
         mut check: impl FnMut(
             &str,
             &dyn Fn(&[u32; 8]) -> ([u8; 48], [u8; 64]),
-            &dyn Fn(&[u8], &mut [u8]) -> usize,
+            &dyn Fn(&[&[u8]]) -> Vec<u8>,
         ),
     ) {
         fn run_form<E: Encoders>(
@@ -158,13 +171,13 @@ mod tests {
             check: &mut impl FnMut(
                 &str,
                 &dyn Fn(&[u32; 8]) -> ([u8; 48], [u8; 64]),
-                &dyn Fn(&[u8], &mut [u8]) -> usize,
+                &dyn Fn(&[&[u8]]) -> Vec<u8>,
             ),
         ) {
             check(
                 name,
                 &|state| (encoders.base64_state(state), encoders.hex_state(state)),
-                &|input, out| encoders.base64_into(input, out),
+                &|parts| base64_of_parts(encoders, parts),
             );
         }
         run_form("portable", Portable, &mut check);
@@ -176,6 +189,29 @@ mod tests {
                 None => std::eprintln!("this CPU has no SSSE3: its encoders are not tested here"),
             }
         }
+    }
+
+    /// The base64 text of `parts` run together, by [`encode::Base64Parts`].
+    fn base64_of_parts<E: Encoders>(encoders: E, parts: &[&[u8]]) -> Vec<u8> {
+        let mut text = encode::Base64Parts::new(encoders);
+        let mut out = Vec::new();
+        for part in parts {
+            text.update(part, |piece| out.extend_from_slice(&piece));
+        }
+        let len = out.len() + text.tail_len();
+        // What `fill` adds goes after the characters, over the zeros.
+        let fill = match text.tail_len() {
+            16 => 0,
+            n => u128::from(b'#') << (8 * n),
+        };
+        let last = text.finish(fill);
+        out.extend_from_slice(&last);
+        if text.tail_len() < 16 {
+            assert_eq!(out[len], b'#');
+            assert!(out[len + 1..].iter().all(|b| *b == 0), "{out:?}");
+        }
+        out.truncate(len);
+        out
     }
 
     fn words_of(bytes: &[u8; 32]) -> [u32; 8] {
@@ -205,7 +241,7 @@ mod tests {
             .collect();
         digests.extend([[0; 32], [0xff; 32], [0x0f; 32], [0xf0; 32]]);
         let input: Vec<u8> = (0..300).map(|_| next()).collect();
-        every_form(|name, state_encoders, base64_into| {
+        every_form(|name, state_encoders, base64_of_parts| {
             for digest in &digests {
                 let (b64, hex) = state_encoders(&words_of(digest));
                 assert_eq!(&b64[..44], standard.encode(digest).as_bytes(), "{name}");
@@ -213,17 +249,22 @@ mod tests {
                 assert_eq!(&hex[..], hex::encode(digest).as_bytes(), "{name}");
             }
             for len in 0..=input.len() {
-                let mut out = [0xaau8; 416];
-                let n = base64_into(&input[..len], &mut out);
-                assert_eq!(
-                    &out[..n],
-                    standard.encode(&input[..len]).as_bytes(),
-                    "{name} {len}"
-                );
+                let expected = standard.encode(&input[..len]);
+                // Whole, and cut in three at places that move with the length (every
+                // carry from 0 to 11 bytes meets parts shorter and longer than a group).
+                let (a, b) = (len / 3 + len % 5, len / 2 + len % 13);
+                let (a, b) = (a.min(len), b.min(len).max(a.min(len)));
+                for parts in [
+                    &[&input[..len]][..],
+                    &[&input[..a], &input[a..b], &input[b..len]][..],
+                ] {
+                    assert_eq!(
+                        base64_of_parts(parts),
+                        expected.as_bytes(),
+                        "{name} {len} {a} {b}"
+                    );
+                }
             }
-            // A short output buffer is filled as far as it goes, never overrun.
-            let mut short = [0u8; 10];
-            assert!(base64_into(&input[..30], &mut short) <= 10, "{name}");
         });
     }
 
@@ -241,8 +282,11 @@ mod tests {
     struct Recording<'a>(&'a RefCell<Seen>);
 
     impl Encoders for Recording<'_> {
-        fn base64_12(self, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
-            self.0.borrow_mut().base64_input.extend_from_slice(bytes);
+        fn base64_12(self, bytes: u128, keep: u128, fill: u128) -> [u8; 16] {
+            self.0
+                .borrow_mut()
+                .base64_input
+                .extend_from_slice(&bytes.to_le_bytes()[..12]);
             Portable.base64_12(bytes, keep, fill)
         }
         fn base64_state(self, state: &[u32; 8]) -> [u8; 48] {

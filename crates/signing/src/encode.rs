@@ -92,16 +92,20 @@ pub(crate) fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) ->
 pub(crate) use crate::simd::base64_piece;
 pub(crate) use crate::tail::{base64_len, tail_masks};
 
+use crate::dispatch::Encoders;
+use crate::sha256::load_le;
+
 /// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
 /// compares and adds on x86-64, general registers elsewhere.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 pub(crate) use base64_piece_portable as base64_piece;
 
-/// The four 24-bit groups of twelve input bytes.
+/// The four 24-bit groups of the twelve input bytes held little-endian in the low 96 bits of
+/// `bytes` (the first byte lowest).
 #[inline(always)]
-pub(crate) fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
-    let a = u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-    let c = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+pub(crate) fn groups_of_12(bytes: u128) -> [u32; 4] {
+    let a = (bytes as u64).swap_bytes();
+    let c = ((bytes >> 64) as u32).swap_bytes();
     [
         (a >> 40) as u32,
         ((a >> 16) & 0xff_ffff) as u32,
@@ -110,44 +114,82 @@ pub(crate) fn groups_of_12(b: &[u8; 12]) -> [u32; 4] {
     ]
 }
 
-/// Standard padded base64 of `input` into the start of `out`, twelve input bytes at a time
-/// by `piece_of_12` (sixteen characters, then `(chars & keep) | fill`); returns the encoded
-/// length.
-///
-/// `out` must hold [`base64_len`]`(input.len())` bytes; a shorter `out` is filled as far as
-/// it goes and the length written is returned (the signers always size it exactly). Output is
-/// written in whole 16-byte pieces where it can be (the bytes after the encoding in the last
-/// piece are zero), so that a hash reading it right after does not stall on store forwarding.
+/// Twelve bytes as the low 96 bits of a `u128`, little-endian: two loads, no store.
 #[inline(always)]
-pub(crate) fn base64_into_by(
-    input: &[u8],
-    out: &mut [u8],
-    piece_of_12: impl Fn(&[u8; 12], u128, u128) -> [u8; 16],
-) -> usize {
-    let (groups, rest) = input.as_chunks::<12>();
-    let (pieces, _) = out.as_chunks_mut::<16>();
-    let mut written = 0;
-    for (piece, g) in pieces.iter_mut().zip(groups) {
-        *piece = piece_of_12(g, u128::MAX, 0);
-        written += 16;
+fn le_12(b: &[u8; 12]) -> u128 {
+    let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = *b;
+    u128::from(u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]))
+        | (u128::from(u32::from_le_bytes([b8, b9, b10, b11])) << 64)
+}
+
+/// Standard base64 of a message given in parts, without laying the message out in memory:
+/// every twelve input bytes become one sixteen-character piece, read straight from the part
+/// they are in, and the 0 to 11 bytes a part leaves over wait in a register for the next one.
+///
+/// Copying the parts side by side first costs a `memcpy` call per part, and the encoder's
+/// loads that straddle two of those copies cannot be forwarded from the store buffer: they
+/// wait for the copies to retire (measured in `docs/PERFORMANCE.md`). Here every input byte
+/// is loaded from where the caller holds it, and each piece is handed on whole.
+#[derive(Clone, Copy)]
+pub(crate) struct Base64Parts<E> {
+    encoders: E,
+    /// The bytes carried over, little-endian, the first lowest.
+    carry: u128,
+    /// How many (0 to 11).
+    carried: usize,
+}
+
+impl<E: Encoders> Base64Parts<E> {
+    /// An empty message.
+    #[inline(always)]
+    pub(crate) fn new(encoders: E) -> Self {
+        Self {
+            encoders,
+            carry: 0,
+            carried: 0,
+        }
     }
-    if written < groups.len() * 16 || rest.is_empty() {
-        return written;
+
+    /// Appends `part`, handing each piece it completes to `piece`, in order.
+    #[inline(always)]
+    pub(crate) fn update(&mut self, mut part: &[u8], mut piece: impl FnMut([u8; 16])) {
+        if self.carried > 0 {
+            let Some((head, rest)) = part.split_at_checked(12 - self.carried) else {
+                // Still short of a group: `part` is shorter than what is missing.
+                self.carry |= load_le(part) << (8 * self.carried);
+                self.carried += part.len();
+                return;
+            };
+            let group = self.carry | (load_le(head) << (8 * self.carried));
+            piece(self.encoders.base64_12(group, u128::MAX, 0));
+            part = rest;
+        }
+        let (groups, rest) = part.as_chunks::<12>();
+        for group in groups {
+            piece(self.encoders.base64_12(le_12(group), u128::MAX, 0));
+        }
+        self.carry = load_le(rest);
+        self.carried = rest.len();
     }
-    // 0 to 11 remaining bytes: at most 16 more characters, with padding.
-    let mut last = [0u8; 12];
-    last[..rest.len()].copy_from_slice(rest);
-    let (keep, fill) = tail_masks(rest.len());
-    let tail = piece_of_12(&last, keep, fill);
-    let len = base64_len(rest.len());
-    if let Some(piece) = pieces.get_mut(written / 16) {
-        // Room for a whole piece: one 16-byte store (the bytes after `len` are zero).
-        *piece = tail;
-        return written + len;
+
+    /// How many characters the last piece holds: 0 (the encoding ended with a whole piece),
+    /// 4, 8, 12 or 16.
+    #[inline(always)]
+    pub(crate) fn tail_len(&self) -> usize {
+        base64_len(self.carried)
     }
-    let end = (written + len).min(out.len());
-    out[written..end].copy_from_slice(&tail[..end - written]);
-    end
+
+    /// The last piece: the characters of the bytes left over, `=`-padded to
+    /// [`tail_len`](Self::tail_len), then `fill` OR-ed over the zeros after them (where a
+    /// hash puts its padding). With no bytes left over it is `fill` alone.
+    #[inline(always)]
+    pub(crate) fn finish(self, fill: u128) -> [u8; 16] {
+        if self.carried == 0 {
+            return fill.to_le_bytes();
+        }
+        let (keep, pad) = tail_masks(self.carried);
+        self.encoders.base64_12(self.carry, keep, pad | fill)
+    }
 }
 
 /// Standard padded base64 of the digest of a SHA-256 chaining state (its big-endian words):

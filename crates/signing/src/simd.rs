@@ -316,13 +316,11 @@ pub(crate) mod shuffled {
         super::masked_piece(base64_chars(s.v2, bitor_m128i(high, low)), keep, fill)
     }
 
-    /// Sixteen base64 characters of twelve input bytes, then `(chars & keep) | fill`.
+    /// Sixteen base64 characters of twelve input bytes (the low 96 bits of `bytes`,
+    /// little-endian), then `(chars & keep) | fill`.
     #[inline(always)]
-    pub(crate) fn base64_12(s: Shuffles, bytes: &[u8; 12], keep: u128, fill: u128) -> [u8; 16] {
-        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = *bytes;
-        let low = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
-        let high = u32::from_le_bytes([b8, b9, b10, b11]);
-        let input = set_i64_m128i(i64::from(high), low as i64);
+    pub(crate) fn base64_12(s: Shuffles, bytes: u128, keep: u128, fill: u128) -> [u8; 16] {
+        let input = set_i64_m128i((bytes >> 64) as i64, bytes as i64);
         const CONTROL: [u8; 16] = group_lanes(IN_ORDER, 12);
         base64_lanes(s, shuffle(s.v2, input, m128i::from(CONTROL)), keep, fill)
     }
