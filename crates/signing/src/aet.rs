@@ -39,9 +39,10 @@ use core::fmt;
 use zeroize::Zeroize;
 
 use crate::dispatch::{self, Encoders, WithEncoders};
+use crate::regroup::Regroup;
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, WholeStores, compress_blocks, digest, digest_pieces,
-    load_le, or_bytes, or_u128_at, pad_fresh,
+    end_in_pieces, load_le,
 };
 use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis};
 
@@ -322,9 +323,11 @@ impl AetSigner {
     }
 
     /// The inner hash of a message of known length that fits `BYTES` (whole blocks) with its
-    /// padding:
-    /// laid out in place, padded once, compressed in one call. A short body (two blocks) is
-    /// OR-ed in byte by byte, which costs less than a `memcpy` call; a longer one is copied.
+    /// padding: laid out in whole 16-byte pieces by [`Regroup`] (the digits and the
+    /// upper-cased method from registers, the path and the body read where they lie), padded
+    /// piece by piece, compressed in one call. Every 16-byte load of the compression is then
+    /// forwarded from one store; byte stores and `memcpy` calls had left loads waiting for
+    /// their stores to retire.
     #[inline(always)]
     fn inner_laid_out<const BYTES: usize>(
         &self,
@@ -333,22 +336,34 @@ impl AetSigner {
         path: &[u8],
         body: &[u8],
     ) -> [u32; 8] {
-        let len = 13 + method.len() + path.len() + body.len();
         let mut blocks = AlignedBlocks::<BYTES>::ZERO;
-        or_u128_at(&mut blocks.0, 0, timestamp.digits_le());
-        let mut at = 13;
-        for (dst, b) in blocks.0[at..].iter_mut().zip(method) {
-            *dst = b.to_ascii_uppercase();
+        let stores = WholeStores::new();
+        let mut held = 0;
+        let mut message = Regroup::<16>::starting_with(timestamp.digits_le(), 13);
+        {
+            let (pieces, _) = blocks.0.as_chunks_mut::<16>();
+            let mut put = |piece: u128| {
+                if let Some(slot) = pieces.get_mut(held) {
+                    stores.store(slot, piece);
+                }
+                held += 1;
+            };
+            for chunk in method.chunks(16) {
+                message.push(ascii_upper(load_le(chunk)), chunk.len(), &mut put);
+            }
+            message.update(path, &mut put);
+            message.update(body, &mut put);
         }
-        at += method.len();
-        or_bytes(&mut blocks.0[at..], path);
-        at += path.len();
-        if BYTES <= 2 * BLOCK {
-            or_bytes(&mut blocks.0[at..], body);
-        } else if let Some(dst) = blocks.0.get_mut(at..at + body.len()) {
-            dst.copy_from_slice(body);
-        }
-        let n = pad_fresh(&mut blocks.0, len, (BLOCK + len) as u64).unwrap_or(BYTES / BLOCK);
+        let (tail, tail_len) = message.finish();
+        let n = end_in_pieces(
+            &mut blocks.0,
+            held,
+            tail_len,
+            BLOCK as u64,
+            stores,
+            |slot, fill| stores.store(slot, tail | fill),
+        )
+        .unwrap_or(BYTES / BLOCK);
         let mut state = self.inner;
         compress_blocks(&mut state, &blocks.0, n);
         state
@@ -482,7 +497,15 @@ mod tests {
         let text = "v3/users/0123456789abcdefghijklmnopqrstuvwxyz/ABC?x=1";
         let timestamp = TimestampMillis::new(1_795_458_295_940).unwrap_or_else(|_| unreachable!());
         for method in [
-            "GET", "gEt", "POST", "PATCH", "DELETE", "OPTIONS", "PROPFIND", "X",
+            "GET",
+            "gEt",
+            "POST",
+            "PATCH",
+            "DELETE",
+            "OPTIONS",
+            "PROPFIND",
+            "X",
+            "VERY-LONG-custom-method",
         ] {
             for n in 0..=text.len() {
                 let long = [b'x'; 260];

@@ -25,7 +25,7 @@ use core::fmt;
 
 use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::encode::Base64Parts;
-use crate::sha256::{AlignedBlocks, BLOCK, IV, WholeStores, compress_blocks};
+use crate::sha256::{AlignedBlocks, BLOCK, IV, WholeStores, compress_blocks, end_in_pieces};
 use crate::{HexSignature, SecretKey, SignatureMismatch};
 
 /// The signed request of an Avanan call: `/auth` or a later request with its request string.
@@ -186,37 +186,17 @@ pub(crate) fn sign_parts<E: Encoders>(encoders: E, parts: [&[u8]; 5]) -> HexSign
     text.update(date, &mut put);
     text.update(request_string, &mut put);
     text.update(secret, &mut put);
-    // The last piece of text (possibly empty), `0x80` right after the text, zeros (already
-    // there), and the bit length in the last eight bytes of the last block: each piece it
-    // touches written once, whole.
-    let tail_len = text.tail_len();
-    let len = held * 16 + tail_len;
-    let count = (len + 1 + 8).div_ceil(BLOCK);
-    let last = 4 * count - 1;
-    let bits = u128::from(((hashed_blocks * BLOCK as u64 + len as u64) * 8).swap_bytes()) << 64;
-    let length_in = |index: usize| if index == last { bits } else { 0 };
-    let stores = WholeStores::new();
-    let (pieces, _) = blocks.0.as_chunks_mut::<16>();
-    let mut at = held;
-    if tail_len < 16 {
-        let fill = (0x80 << (8 * tail_len)) | length_in(at);
-        if let Some(slot) = pieces.get_mut(at) {
-            *slot = text.finish(fill);
-        }
-    } else {
-        if let Some(slot) = pieces.get_mut(at) {
-            *slot = text.finish(0);
-        }
-        at += 1;
-        if let Some(slot) = pieces.get_mut(at) {
-            stores.store(slot, 0x80 | length_in(at));
-        }
-    }
-    if last > at
-        && let Some(slot) = pieces.get_mut(last)
-    {
-        stores.store(slot, bits);
-    }
+    // The last piece of text (possibly empty), then the hash padding, each piece it touches
+    // written once, whole.
+    let count = end_in_pieces(
+        &mut blocks.0,
+        held,
+        text.tail_len(),
+        hashed_blocks * BLOCK as u64,
+        WholeStores::new(),
+        |slot, fill| *slot = text.finish(fill),
+    )
+    .unwrap_or(4);
     compress_blocks(&mut state, &blocks.0, count);
     HexSignature::of_state_with(encoders, &state)
 }

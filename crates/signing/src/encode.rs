@@ -93,7 +93,7 @@ pub(crate) use crate::simd::base64_piece;
 pub(crate) use crate::tail::{base64_len, tail_masks};
 
 use crate::dispatch::Encoders;
-use crate::sha256::load_le;
+use crate::regroup::Regroup;
 
 /// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
 /// compares and adds on x86-64, general registers elsewhere.
@@ -114,29 +114,13 @@ pub(crate) fn groups_of_12(bytes: u128) -> [u32; 4] {
     ]
 }
 
-/// Twelve bytes as the low 96 bits of a `u128`, little-endian: two loads, no store.
-#[inline(always)]
-fn le_12(b: &[u8; 12]) -> u128 {
-    let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11] = *b;
-    u128::from(u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]))
-        | (u128::from(u32::from_le_bytes([b8, b9, b10, b11])) << 64)
-}
-
 /// Standard base64 of a message given in parts, without laying the message out in memory:
-/// every twelve input bytes become one sixteen-character piece, read straight from the part
-/// they are in, and the 0 to 11 bytes a part leaves over wait in a register for the next one.
-///
-/// Copying the parts side by side first costs a `memcpy` call per part, and the encoder's
-/// loads that straddle two of those copies cannot be forwarded from the store buffer: they
-/// wait for the copies to retire (measured in `docs/PERFORMANCE.md`). Here every input byte
-/// is loaded from where the caller holds it, and each piece is handed on whole.
+/// [`Regroup`] hands on every twelve input bytes, read where they lie, and each group becomes
+/// one sixteen-character piece.
 #[derive(Clone, Copy)]
 pub(crate) struct Base64Parts<E> {
     encoders: E,
-    /// The bytes carried over, little-endian, the first lowest.
-    carry: u128,
-    /// How many (0 to 11).
-    carried: usize,
+    groups: Regroup<12>,
 }
 
 impl<E: Encoders> Base64Parts<E> {
@@ -145,38 +129,24 @@ impl<E: Encoders> Base64Parts<E> {
     pub(crate) fn new(encoders: E) -> Self {
         Self {
             encoders,
-            carry: 0,
-            carried: 0,
+            groups: Regroup::new(),
         }
     }
 
     /// Appends `part`, handing each piece it completes to `piece`, in order.
     #[inline(always)]
-    pub(crate) fn update(&mut self, mut part: &[u8], mut piece: impl FnMut([u8; 16])) {
-        if self.carried > 0 {
-            let Some((head, rest)) = part.split_at_checked(12 - self.carried) else {
-                // Still short of a group: `part` is shorter than what is missing.
-                self.carry |= load_le(part) << (8 * self.carried);
-                self.carried += part.len();
-                return;
-            };
-            let group = self.carry | (load_le(head) << (8 * self.carried));
-            piece(self.encoders.base64_12(group, u128::MAX, 0));
-            part = rest;
-        }
-        let (groups, rest) = part.as_chunks::<12>();
-        for group in groups {
-            piece(self.encoders.base64_12(le_12(group), u128::MAX, 0));
-        }
-        self.carry = load_le(rest);
-        self.carried = rest.len();
+    pub(crate) fn update(&mut self, part: &[u8], mut piece: impl FnMut([u8; 16])) {
+        let encoders = self.encoders;
+        self.groups.update(part, |group| {
+            piece(encoders.base64_12(group, u128::MAX, 0));
+        });
     }
 
     /// How many characters the last piece holds: 0 (the encoding ended with a whole piece),
     /// 4, 8, 12 or 16.
     #[inline(always)]
     pub(crate) fn tail_len(&self) -> usize {
-        base64_len(self.carried)
+        base64_len(self.groups.carried())
     }
 
     /// The last piece: the characters of the bytes left over, `=`-padded to
@@ -184,11 +154,12 @@ impl<E: Encoders> Base64Parts<E> {
     /// hash puts its padding). With no bytes left over it is `fill` alone.
     #[inline(always)]
     pub(crate) fn finish(self, fill: u128) -> [u8; 16] {
-        if self.carried == 0 {
+        let (carry, carried) = self.groups.finish();
+        if carried == 0 {
             return fill.to_le_bytes();
         }
-        let (keep, pad) = tail_masks(self.carried);
-        self.encoders.base64_12(self.carry, keep, pad | fill)
+        let (keep, pad) = tail_masks(carried);
+        self.encoders.base64_12(carry, keep, pad | fill)
     }
 }
 
@@ -333,6 +304,7 @@ mod tests {
             ("simd.rs", include_str!("simd.rs")),
             ("dispatch.rs", include_str!("dispatch.rs")),
             ("tail.rs", include_str!("tail.rs")),
+            ("regroup.rs", include_str!("regroup.rs")),
         ] {
             let found = table_lookups(source);
             assert!(found.is_empty(), "{file}: {found:?}");

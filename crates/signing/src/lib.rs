@@ -20,19 +20,21 @@
 //! **Secret bytes only go through constant-time code.** No table lookup in memory, branch or
 //! memory address depends on a secret byte anywhere on the signing path: the ADVANCE secret is
 //! copied into the message block and hashed; the AET key is XORed with the HMAC pads and hashed;
-//! the Avanan secret, which is base64-encoded on every signature, goes through the base64 of
-//! message bytes, which works by arithmetic and register permutations alone: 3-byte groups are
-//! spread to 6-bit values by fixed shifts and masks (SSE2, general registers) or by a byte
-//! shuffle with a constant control and two 16-bit multiplies (SSSE3), and each value becomes
-//! its character by byte-wise compares and adds (SSE2; carry bits in a `u64` elsewhere) or by a
-//! shuffle of a 16-byte offset table held in a register (SSSE3), which touches no memory. No
-//! alphabet table exists. The other encoders, hex (ADVANCE, Avanan) and the base64 of AET's
-//! MAC, only see a finished digest: the signature, which is public. A test records what each
-//! encoder is given while each signer runs and fails if a secret reaches any but the base64 of
-//! message bytes (`dispatch.rs`); another fails if a lookup table appears in `encode.rs`,
-//! `simd.rs` or `dispatch.rs` (a `static`, an indexed `const` array, slice or string, or a
-//! literal indexed in place). SHA-256 itself has no data-dependent branches or lookups; only
-//! lengths (public) choose code paths.
+//! the Avanan secret, which is base64-encoded on every signature, is read where it lies and
+//! regrouped into 12-byte groups by shifts and ORs in registers (`regroup.rs`: the loads'
+//! addresses depend on lengths only), then goes through the base64 of message bytes, which
+//! works by arithmetic and register permutations alone: 3-byte groups are spread to 6-bit
+//! values by fixed shifts and masks (SSE2, general registers) or by a byte shuffle with a
+//! constant control and two 16-bit multiplies (SSSE3), and each value becomes its character by
+//! byte-wise compares and adds (SSE2; carry bits in a `u64` elsewhere) or by a shuffle of a
+//! 16-byte offset table held in a register (SSSE3), which touches no memory. No alphabet table
+//! exists. The other encoders, hex (ADVANCE, Avanan) and the base64 of AET's MAC, only see a
+//! finished digest: the signature, which is public. A test records what each encoder is given
+//! while each signer runs and fails if a secret reaches any but the base64 of message bytes
+//! (`dispatch.rs`); another fails if a lookup table appears in `encode.rs`, `simd.rs`,
+//! `dispatch.rs`, `tail.rs` or `regroup.rs` (a `static`, an indexed `const` array, slice or
+//! string, or a literal indexed in place). SHA-256 itself has no data-dependent branches or
+//! lookups; only lengths (public) choose code paths.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};
@@ -56,6 +58,7 @@ pub mod avanan;
 mod dispatch;
 mod encode;
 mod output;
+mod regroup;
 mod secret;
 mod sha256;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
