@@ -63,36 +63,49 @@ impl TimestampMillis {
     /// The 13 ASCII digits as the low 13 bytes of a little-endian `u128` (the top three bytes
     /// are zero), computed in registers (SWAR) so that a signer can merge them into a block
     /// with whole 16-byte stores.
+    ///
+    /// The digits are on every AET and ADVANCE signature's critical path, so the chain is kept
+    /// short: the quotients by 10⁴, 10⁸ and 10¹² are independent multiplies, the four-digit
+    /// groups follow from them with one multiply each, and [`four_digit_pairs`] turns two
+    /// groups at a time into digits.
     #[inline]
     pub(crate) const fn digits_le(self) -> u128 {
-        let v = self.0;
-        let lo = (v % 100_000_000) as u32; // last 8 digits
-        let hi = (v / 100_000_000) as u32; // first 5 digits, < 100_000
-        let first = hi / 10_000;
+        let v = self.0; // below 10^13
+        let q4 = v / 10_000;
+        let q8 = v / 100_000_000;
+        let q12 = v / 1_000_000_000_000; // the first digit
+        let g2 = (q8 - q12 * 10_000) as u32;
+        let g3 = (q4 - q8 * 10_000) as u32;
+        let g4 = (v - q4 * 10_000) as u32;
         let ascii = 0x3030_3030_3030_3030u64;
-        let eight = eight_digits_le(lo / 10_000, lo % 10_000) | ascii;
-        // The four digits after the first: pack them into the upper half of an eight-digit
-        // group and keep that half.
-        let four = (eight_digits_le(0, hi % 10_000) >> 32) | (ascii & 0xffff_ffff);
-        (b'0' as u128 + first as u128) | ((four as u128) << 8) | ((eight as u128) << 40)
+        // "000d" and g2's four digits: bytes 3 to 7 are the first five digits.
+        let head = (four_digit_pairs(q12 as u32, g2) >> 24) | (ascii >> 24);
+        let tail = four_digit_pairs(g3, g4) | ascii;
+        (head as u128) | ((tail as u128) << 40)
     }
 }
 
-/// Decimal digits of `a` and `b` (each < 10 000) as eight bytes 0..=9, most significant
-/// digit first in memory (little-endian): `a`'s four digits, then `b`'s.
+/// The decimal digits of `a` and `b` (each below 10 000) as eight bytes 0..=9, most
+/// significant first in memory (little-endian): `a`'s four digits, then `b`'s.
+///
+/// Each value becomes a 28-bit binary fraction of itself over 10⁴ (`× ⌈2²⁸ / 10⁴⌉`, exact
+/// enough for four digits: tested for every value), one per 32-bit lane; multiplying by ten
+/// pushes the next digit into the lane's top four bits. One multiply and four cheap steps,
+/// against two dependent divide-and-subtract rounds.
 #[inline]
-const fn eight_digits_le(a: u32, b: u32) -> u64 {
-    // Two 32-bit lanes [a, b]; split each into hundreds and the rest: v / 100 == v * 5243 >> 19
-    // for v < 43 699, and no lane's product reaches the next lane.
-    let x = a as u64 | ((b as u64) << 32);
-    let q = ((x * 5243) >> 19) & 0x0000_007f_0000_007f;
-    let r = x - q * 100;
-    // Four 16-bit lanes [a/100, a%100, b/100, b%100]; split each into tens and ones:
-    // v / 10 == v * 103 >> 10 for v < 100.
-    let y = q | (r << 16);
-    let t = ((y * 103) >> 10) & 0x000f_000f_000f_000f;
-    let o = y - t * 10;
-    t | (o << 8)
+const fn four_digit_pairs(a: u32, b: u32) -> u64 {
+    const LANE_FRACTIONS: u64 = 0x0fff_ffff_0fff_ffff;
+    const LANE_DIGITS: u64 = 0x0000_000f_0000_000f;
+    let mut f = (a as u64 | ((b as u64) << 32)) * 26_844;
+    let mut digits = 0;
+    let mut i = 0;
+    while i < 4 {
+        f *= 10;
+        digits |= ((f >> 28) & LANE_DIGITS) << (8 * i);
+        f &= LANE_FRACTIONS;
+        i += 1;
+    }
+    digits
 }
 
 impl fmt::Display for TimestampMillis {
@@ -149,6 +162,16 @@ mod tests {
             let ts = TimestampMillis::new(v).unwrap();
             assert_eq!(&ts.to_digits(), v.to_string().as_bytes());
             assert_eq!(ts.to_string().parse::<TimestampMillis>().unwrap(), ts);
+        }
+    }
+
+    #[test]
+    fn four_digit_pairs_are_exact_for_every_group() {
+        for a in 0..10_000u32 {
+            let b = 9_999 - a;
+            let text = std::format!("{a:04}{b:04}");
+            let expected: [u8; 8] = core::array::from_fn(|i| text.as_bytes()[i] - b'0');
+            assert_eq!(four_digit_pairs(a, b).to_le_bytes(), expected, "{a} {b}");
         }
     }
 
