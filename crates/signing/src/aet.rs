@@ -42,7 +42,7 @@ use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::regroup::Regroup;
 use crate::sha256::{
     AlignedBlocks, BLOCK, Sha256Stream, WholeStores, compress_blocks, digest, digest_pieces,
-    end_in_pieces, load_le,
+    end_in_pieces, hash_first_block_when_whole, hash_the_rest, load_le,
 };
 use crate::{Base64Signature, SecretKey, SignatureMismatch, TimestampMillis};
 
@@ -325,9 +325,9 @@ impl AetSigner {
     /// The inner hash of a message of known length that fits `BYTES` (whole blocks) with its
     /// padding: laid out in whole 16-byte pieces by [`Regroup`] (the digits and the
     /// upper-cased method from registers, the path and the body read where they lie), padded
-    /// piece by piece, compressed in one call. Every 16-byte load of the compression is then
-    /// forwarded from one store; byte stores and `memcpy` calls had left loads waiting for
-    /// their stores to retire.
+    /// piece by piece; the first block is compressed as soon as it is whole, the rest in one
+    /// call. Every 16-byte load of the compression is forwarded from one store; byte stores
+    /// and `memcpy` calls had left loads waiting for their stores to retire.
     #[inline(always)]
     fn inner_laid_out<const BYTES: usize>(
         &self,
@@ -339,6 +339,7 @@ impl AetSigner {
         let mut blocks = AlignedBlocks::<BYTES>::ZERO;
         let stores = WholeStores::new();
         let mut held = 0;
+        let mut state = self.inner;
         let mut message = Regroup::<16>::starting_with(timestamp.digits_le(), 13);
         {
             let (pieces, _) = blocks.0.as_chunks_mut::<16>();
@@ -347,6 +348,7 @@ impl AetSigner {
                     stores.store(slot, piece);
                 }
                 held += 1;
+                hash_first_block_when_whole(&mut state, pieces.as_flattened(), held);
             };
             for chunk in method.chunks(16) {
                 message.push(ascii_upper(load_le(chunk)), chunk.len(), &mut put);
@@ -364,8 +366,7 @@ impl AetSigner {
             |slot, fill| stores.store(slot, tail | fill),
         )
         .unwrap_or(BYTES / BLOCK);
-        let mut state = self.inner;
-        compress_blocks(&mut state, &blocks.0, n);
+        hash_the_rest(&mut state, &blocks.0, held, n);
         state
     }
 

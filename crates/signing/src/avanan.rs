@@ -25,7 +25,10 @@ use core::fmt;
 
 use crate::dispatch::{self, Encoders, WithEncoders};
 use crate::encode::Base64Parts;
-use crate::sha256::{AlignedBlocks, BLOCK, IV, WholeStores, compress_blocks, end_in_pieces};
+use crate::sha256::{
+    AlignedBlocks, BLOCK, IV, PIECES_PER_BLOCK, WholeStores, end_in_pieces,
+    hash_first_block_when_whole, hash_the_rest,
+};
 use crate::{HexSignature, SecretKey, SignatureMismatch};
 
 /// The signed request of an Avanan call: `/auth` or a later request with its request string.
@@ -147,9 +150,10 @@ pub fn sign(
     })
 }
 
-/// Pieces (16 characters) of encoded text held before they are hashed: three blocks. When a
-/// thirteenth piece comes, the three blocks are compressed first; the last at most twelve
-/// pieces, the last partial one and the hash padding then fit in four blocks.
+/// Pieces (16 characters) of encoded text held before they are hashed: three blocks. The
+/// first block is compressed as soon as it is whole, the other two when a thirteenth piece
+/// comes; the last at most twelve pieces, the last partial one and the hash padding then fit
+/// in four blocks.
 const HELD_PIECES: usize = 12;
 
 /// The signature of the message made of `parts`, with the given encoders.
@@ -167,8 +171,9 @@ pub(crate) fn sign_parts<E: Encoders>(encoders: E, parts: [&[u8]; 5]) -> HexSign
     let mut text = Base64Parts::new(encoders);
     let mut put = |piece| {
         if held == HELD_PIECES {
-            compress_blocks(&mut state, &blocks.0, 3);
-            hashed_blocks += 3;
+            // The first of the three blocks was hashed when it was whole.
+            hash_the_rest(&mut state, &blocks.0, held, HELD_PIECES / PIECES_PER_BLOCK);
+            hashed_blocks += (HELD_PIECES / PIECES_PER_BLOCK) as u64;
             held = 0;
             // Every piece from `held` on is zero again, as the padding below expects.
             blocks = AlignedBlocks::ZERO;
@@ -177,6 +182,7 @@ pub(crate) fn sign_parts<E: Encoders>(encoders: E, parts: [&[u8]; 5]) -> HexSign
             *slot = piece;
         }
         held += 1;
+        hash_first_block_when_whole(&mut state, &blocks.0, held);
     };
     // Part by part, not in a loop: a loop over the array copied it to the stack with 16-byte
     // loads of the caller's 8-byte stores, which cannot be forwarded.
@@ -197,7 +203,7 @@ pub(crate) fn sign_parts<E: Encoders>(encoders: E, parts: [&[u8]; 5]) -> HexSign
         |slot, fill| *slot = text.finish(fill),
     )
     .unwrap_or(4);
-    compress_blocks(&mut state, &blocks.0, count);
+    hash_the_rest(&mut state, &blocks.0, held, count);
     HexSignature::of_state_with(encoders, &state)
 }
 

@@ -293,6 +293,30 @@ pub(crate) fn end_in_pieces(
     Some(count)
 }
 
+/// 16-byte pieces in a block.
+pub(crate) const PIECES_PER_BLOCK: usize = BLOCK / 16;
+
+/// Called when `held` pieces of `blocks` are written: once they make the first block, that
+/// block is compressed into `state` at once. Laying out the rest of the message then runs
+/// beside its compression instead of ahead of it: the instructions before a compression's
+/// start are on a signature's critical path (measured in `docs/PERFORMANCE.md`).
+#[inline(always)]
+pub(crate) fn hash_first_block_when_whole(state: &mut [u32; 8], blocks: &[u8], held: usize) {
+    if held == PIECES_PER_BLOCK {
+        compress_blocks(state, blocks, 1);
+    }
+}
+
+/// Compresses what is left of the first `count` blocks of `blocks` once `held` pieces went
+/// through [`hash_first_block_when_whole`]: from the second block if the first was hashed.
+#[inline(always)]
+pub(crate) fn hash_the_rest(state: &mut [u32; 8], blocks: &[u8], held: usize, count: usize) {
+    let first = usize::from(held >= PIECES_PER_BLOCK);
+    if let Some(rest) = blocks.get(first * BLOCK..) {
+        compress_blocks(state, rest, count.saturating_sub(first));
+    }
+}
+
 /// Compresses the first `n` blocks of `bytes` into `state`.
 #[inline]
 pub(crate) fn compress_blocks(state: &mut [u32; 8], bytes: &[u8], n: usize) {
