@@ -270,13 +270,7 @@ mod tests {
         let message: std::vec::Vec<u8> = (0..4 * HELD_PIECES * 12 + 20)
             .map(|i| (i * 37 + 11) as u8)
             .collect();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % (bound as u64 + 1)) as usize
-        };
+        let mut next = crate::test_support::cut_points(0x9e37_79b9_7f4a_7c15);
         for len in 0..=message.len() {
             let text = base64::engine::general_purpose::STANDARD.encode(&message[..len]);
             let expected = hex::encode(sha2::Sha256::digest(text.as_bytes()));

@@ -128,6 +128,21 @@ pub mod bench_internals {
     }
 }
 
+/// What the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    /// Pseudo-random cut points (xorshift64 from `seed`): each call gives a number from 0 to
+    /// `bound` inclusive, for tests that cut messages into parts at varied places.
+    pub(crate) fn cut_points(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |bound| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % (bound as u64 + 1)) as usize
+        }
+    }
+}
+
 /// The crate's README, whose examples compile (and, where they need no network, run) as doc
 /// tests.
 #[doc = include_str!("../README.md")]

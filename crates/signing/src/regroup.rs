@@ -12,6 +12,7 @@
 //! characters.
 
 use crate::sha256::load_le;
+use crate::tail::low_bytes;
 
 /// A message given in parts, handed on in `N`-byte groups (`N` ≤ 16), each as the low `N`
 /// bytes of a `u128`, little-endian (the first byte lowest).
@@ -97,16 +98,6 @@ impl<const N: usize> Regroup<N> {
     }
 }
 
-/// The low `n` bytes (`n ≤ 16`) of a `u128` set.
-#[inline(always)]
-const fn low_bytes(n: usize) -> u128 {
-    if n >= 16 {
-        u128::MAX
-    } else {
-        (1u128 << (8 * n)) - 1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -143,13 +134,7 @@ mod tests {
     #[test]
     fn every_cut_gives_back_the_message() {
         let message: Vec<u8> = (0..120u8).map(|i| i.wrapping_mul(37) | 1).collect();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % (bound as u64 + 1)) as usize
-        };
+        let mut next = crate::test_support::cut_points(0x2545_f491_4f6c_dd1d);
         for len in 0..=message.len() {
             for _ in 0..8 {
                 // A first value of up to 11 bytes, then parts of any length, the short ones

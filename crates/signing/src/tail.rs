@@ -3,7 +3,7 @@
 
 /// The low `n` bytes (`n ≤ 16`) of a `u128` set.
 #[inline(always)]
-const fn low_bytes(n: usize) -> u128 {
+pub(crate) const fn low_bytes(n: usize) -> u128 {
     if n >= 16 {
         u128::MAX
     } else {
