@@ -8,9 +8,10 @@
 //!
 //! The date is signed exactly as sent in `x-av-date`; this crate never formats or reads time.
 //! The base64 text goes straight into padded SHA-256 blocks, encoded from the parts where
-//! they lie, with no copy of the message: a message of up to 144 input bytes (the usual one:
-//! a UUID, an app id, a date, a short path, the secret) is hashed in one call at the end; a
-//! longer one three blocks of text at a time, so memory stays fixed whatever the length.
+//! they lie, with no copy of the message: the first block is hashed as soon as its text is
+//! whole, and a message of up to 144 input bytes (the usual one: a UUID, an app id, a date, a
+//! short path, the secret) is done with one more call; a longer one goes three blocks of text
+//! at a time, so memory stays fixed whatever the length.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, avanan::AvananSigner};
