@@ -24,8 +24,8 @@
 
 use core::fmt;
 
+use crate::base64_parts::Base64Parts;
 use crate::dispatch::{self, Encoders, WithEncoders};
-use crate::encode::Base64Parts;
 use crate::sha256::{
     AlignedBlocks, BLOCK, IV, PIECES_PER_BLOCK, WholeStores, end_in_pieces,
     hash_first_block_when_whole, hash_the_rest,

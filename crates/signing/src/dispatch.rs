@@ -191,9 +191,9 @@ mod tests {
         }
     }
 
-    /// The base64 text of `parts` run together, by [`encode::Base64Parts`].
+    /// The base64 text of `parts` run together, by [`crate::base64_parts::Base64Parts`].
     fn base64_of_parts<E: Encoders>(encoders: E, parts: &[&[u8]]) -> Vec<u8> {
-        let mut text = encode::Base64Parts::new(encoders);
+        let mut text = crate::base64_parts::Base64Parts::new(encoders);
         let mut out = Vec::new();
         for part in parts {
             text.update(part, |piece| out.extend_from_slice(&piece));

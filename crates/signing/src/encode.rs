@@ -90,10 +90,7 @@ pub(crate) fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) ->
 /// compares and adds on x86-64, general registers elsewhere.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) use crate::simd::base64_piece;
-pub(crate) use crate::tail::{base64_len, tail_masks};
-
-use crate::dispatch::Encoders;
-use crate::regroup::Regroup;
+pub(crate) use crate::tail::tail_masks;
 
 /// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
 /// compares and adds on x86-64, general registers elsewhere.
@@ -112,55 +109,6 @@ pub(crate) fn groups_of_12(bytes: u128) -> [u32; 4] {
         (((a & 0xffff) << 8) as u32) | (c >> 24),
         c & 0xff_ffff,
     ]
-}
-
-/// Standard base64 of a message given in parts, without laying the message out in memory:
-/// [`Regroup`] hands on every twelve input bytes, read where they lie, and each group becomes
-/// one sixteen-character piece.
-#[derive(Clone, Copy)]
-pub(crate) struct Base64Parts<E> {
-    encoders: E,
-    groups: Regroup<12>,
-}
-
-impl<E: Encoders> Base64Parts<E> {
-    /// An empty message.
-    #[inline(always)]
-    pub(crate) fn new(encoders: E) -> Self {
-        Self {
-            encoders,
-            groups: Regroup::new(),
-        }
-    }
-
-    /// Appends `part`, handing each piece it completes to `piece`, in order.
-    #[inline(always)]
-    pub(crate) fn update(&mut self, part: &[u8], mut piece: impl FnMut([u8; 16])) {
-        let encoders = self.encoders;
-        self.groups.update(part, |group| {
-            piece(encoders.base64_12(group, u128::MAX, 0));
-        });
-    }
-
-    /// How many characters the last piece holds: 0 (the encoding ended with a whole piece),
-    /// 4, 8, 12 or 16.
-    #[inline(always)]
-    pub(crate) fn tail_len(&self) -> usize {
-        base64_len(self.groups.carried())
-    }
-
-    /// The last piece: the characters of the bytes left over, `=`-padded to
-    /// [`tail_len`](Self::tail_len), then `fill` OR-ed over the zeros after them (where a
-    /// hash puts its padding). With no bytes left over it is `fill` alone.
-    #[inline(always)]
-    pub(crate) fn finish(self, fill: u128) -> [u8; 16] {
-        let (carry, carried) = self.groups.finish();
-        if carried == 0 {
-            return fill.to_le_bytes();
-        }
-        let (keep, pad) = tail_masks(carried);
-        self.encoders.base64_12(carry, keep, pad | fill)
-    }
 }
 
 /// Standard padded base64 of the digest of a SHA-256 chaining state (its big-endian words):
@@ -305,6 +253,7 @@ mod tests {
             ("dispatch.rs", include_str!("dispatch.rs")),
             ("tail.rs", include_str!("tail.rs")),
             ("regroup.rs", include_str!("regroup.rs")),
+            ("base64_parts.rs", include_str!("base64_parts.rs")),
         ] {
             let found = table_lookups(source);
             assert!(found.is_empty(), "{file}: {found:?}");

@@ -32,9 +32,9 @@
 //! finished digest: the signature, which is public. A test records what each encoder is given
 //! while each signer runs and fails if a secret reaches any but the base64 of message bytes
 //! (`dispatch.rs`); another fails if a lookup table appears in `encode.rs`, `simd.rs`,
-//! `dispatch.rs`, `tail.rs` or `regroup.rs` (a `static`, an indexed `const` array, slice or
-//! string, or a literal indexed in place). SHA-256 itself has no data-dependent branches or
-//! lookups; only lengths (public) choose code paths.
+//! `dispatch.rs`, `tail.rs`, `regroup.rs` or `base64_parts.rs` (a `static`, an indexed `const`
+//! array, slice or string, or a literal indexed in place). SHA-256 itself has no
+//! data-dependent branches or lookups; only lengths (public) choose code paths.
 //!
 //! ```
 //! use sigil_signing::{SecretKey, TimestampMillis, advance};
@@ -55,6 +55,7 @@ extern crate std;
 pub mod advance;
 pub mod aet;
 pub mod avanan;
+mod base64_parts;
 mod dispatch;
 mod encode;
 mod output;
