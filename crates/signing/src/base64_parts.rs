@@ -43,13 +43,11 @@ impl<E: Encoders> Base64Parts<E> {
 
     /// The last piece: the characters of the bytes left over, `=`-padded to
     /// [`tail_len`](Self::tail_len), then `fill` OR-ed over the zeros after them (where a
-    /// hash puts its padding). With no bytes left over it is `fill` alone.
+    /// hash puts its padding). With no bytes left over the masks keep nothing, so it is
+    /// `fill` alone, built like every other piece (one whole 16-byte value).
     #[inline(always)]
     pub(crate) fn finish(self, fill: u128) -> [u8; 16] {
         let (carry, carried) = self.groups.finish();
-        if carried == 0 {
-            return fill.to_le_bytes();
-        }
         let (keep, pad) = tail_masks(carried);
         self.encoders.base64_12(carry, keep, pad | fill)
     }

@@ -90,7 +90,7 @@ pub(crate) fn base64_piece_portable(groups: [u32; 4], keep: u128, fill: u128) ->
 /// compares and adds on x86-64, general registers elsewhere.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) use crate::simd::base64_piece;
-pub(crate) use crate::tail::tail_masks;
+use crate::tail::tail_masks;
 
 /// Sixteen base64 characters of four 24-bit groups, then `(chars & keep) | fill`: SSE2
 /// compares and adds on x86-64, general registers elsewhere.

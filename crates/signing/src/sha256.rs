@@ -22,6 +22,9 @@ pub(crate) const IV: [u32; 8] = [
 /// Size of one SHA-256 block in bytes.
 pub(crate) const BLOCK: usize = 64;
 
+/// 16-byte pieces in a block (the compression reads a block as four 16-byte loads).
+pub(crate) const PIECES_PER_BLOCK: usize = BLOCK / 16;
+
 /// An incremental SHA-256 computation that can start from any midstate.
 ///
 /// It does not wipe itself: it is a per-signature temporary on the stack, and zeroing every
@@ -263,7 +266,7 @@ pub(crate) fn end_in_pieces(
     if count * BLOCK > blocks.len() {
         return None;
     }
-    let last_piece = 4 * count - 1;
+    let last_piece = PIECES_PER_BLOCK * count - 1;
     let bits = u128::from(
         (hashed.wrapping_add(len as u64))
             .wrapping_mul(8)
@@ -292,9 +295,6 @@ pub(crate) fn end_in_pieces(
     }
     Some(count)
 }
-
-/// 16-byte pieces in a block.
-pub(crate) const PIECES_PER_BLOCK: usize = BLOCK / 16;
 
 /// Called when `held` pieces of `blocks` are written: once they make the first block, that
 /// block is compressed into `state` at once. Laying out the rest of the message then runs
